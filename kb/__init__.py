@@ -1,0 +1,24 @@
+"""Transition KB: a searchable collection of sourced good practices in innovation policy for
+EU regions in industrial transition.
+
+`kb.search`, `kb.similar`, `kb.list_regions`, `kb.list_themes` and `kb.open_index` are the API
+for notebooks and scripts (see kb/api.py); they return plain dataclasses. They are loaded on
+first use, so `import kb` stays cheap.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__version__ = "0.1.0"
+
+_API = ("search", "similar", "list_regions", "list_themes", "open_index", "hits_frame", "facets_frame")
+__all__ = ["__version__", *_API]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _API:
+        from kb import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'kb' has no attribute {name!r}")

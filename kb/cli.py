@@ -1,0 +1,266 @@
+"""The `kb` command: a thin shell over the library. Each command parses its options, calls
+one function of `kb`, and prints text or `--json`. Library errors become one line on stderr
+and an exit code: 1 for corpus and index problems, 2 for bad command-line values."""
+
+from __future__ import annotations
+
+import functools
+import html
+import json
+import re
+import shutil
+import sys
+import textwrap
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import click
+
+from kb import __version__
+from kb.errors import CorpusError, KBError, UsageError
+
+DEFAULT_PRACTICES = "practices"
+DEFAULT_INDEX = "build/index"
+
+
+def practices_option(f: Callable) -> Callable:
+    return click.option("--practices", "practices", default=DEFAULT_PRACTICES, show_default=True,
+                        type=click.Path(file_okay=False, path_type=Path),
+                        help="Folder of practice records.")(f)
+
+
+def index_option(f: Callable) -> Callable:
+    return click.option("--index", "index", default=DEFAULT_INDEX, show_default=True,
+                        type=click.Path(file_okay=False, path_type=Path),
+                        help="Index folder (a link to the current build).")(f)
+
+
+def json_option(f: Callable) -> Callable:
+    return click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")(f)
+
+
+def handle_errors(f: Callable) -> Callable:
+    """Turn library errors into one line on stderr and the right exit code."""
+
+    @functools.wraps(f)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return f(*args, **kwargs)
+        except CorpusError as exc:
+            for problem in exc.problems:
+                click.echo(str(problem), err=True)
+            click.echo(f"{len(exc.problems)} problem(s); nothing was changed", err=True)
+            sys.exit(1)
+        except UsageError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(2)
+        except KBError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+
+    return wrapper
+
+
+def echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def positive_int(ctx: click.Context, param: click.Parameter, value: int | None) -> int | None:
+    if value is not None and value < 1:
+        raise click.BadParameter(f"must be 1 or more, not {value}")
+    return value
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="kb")
+def cli() -> None:
+    """Transition KB: good practices in innovation policy for regions in industrial transition."""
+
+
+@cli.command()
+@practices_option
+@json_option
+@handle_errors
+def validate(practices: Path, as_json: bool) -> None:
+    """Check every practice record; print one `path:line: message` per problem.
+
+    Exit 0 when the corpus is clean, 1 otherwise.
+    """
+    from kb.corpus import scan
+
+    good, problems, _ = scan(practices)
+    problems.sort()
+    if as_json:
+        echo_json({"records": len(good) + len({p.path for p in problems}), "valid": len(good),
+                   "problems": [asdict(p) for p in problems]})
+    else:
+        for problem in problems:
+            click.echo(str(problem))
+    if problems:
+        if not as_json:
+            click.echo(f"{len(problems)} problem(s) in {len({p.path for p in problems})} file(s)", err=True)
+        sys.exit(1)
+    if not as_json:
+        click.echo(f"{len(good)} records valid in {practices}")
+
+
+@cli.command()
+@practices_option
+@index_option
+@json_option
+@handle_errors
+def index(practices: Path, index: Path, as_json: bool) -> None:
+    """Validate the corpus, then build the search index and swap it in atomically.
+
+    A failed build leaves the previous index serving.
+    """
+    import time
+
+    from kb.index import build_index
+
+    started = time.perf_counter()
+    bar = None
+    progress = None
+    if sys.stderr.isatty() and not as_json:
+        state: dict[str, Any] = {}
+
+        def progress(n: int, total: int) -> None:
+            if "bar" not in state:
+                state["bar"] = click.progressbar(length=total, label="indexing", file=sys.stderr)
+                state["bar"].__enter__()
+            state["bar"].update(1)
+            if n == total:
+                state["bar"].__exit__(None, None, None)
+
+    info = build_index(practices, index, progress=progress)
+    del bar
+    seconds = time.perf_counter() - started
+    if as_json:
+        echo_json({**asdict(info), "seconds": round(seconds, 3)})
+    else:
+        click.echo(f"indexed {info.records} records in {seconds:.2f} s -> {index} "
+                   f"(build {info.build_id}, corpus {info.corpus_hash[:12]})")
+
+
+def _terminal_highlight(fragment: str) -> str:
+    parts = re.split(r"(<mark>.*?</mark>)", fragment)
+    out = []
+    for part in parts:
+        if part.startswith("<mark>"):
+            out.append(click.style(html.unescape(part[6:-7]), bold=True))
+        else:
+            out.append(html.unescape(part))
+    return "".join(out)
+
+
+def _print_result(result: Any, show_facets: bool = True) -> None:
+    width = min(shutil.get_terminal_size((100, 20)).columns, 110)
+    for note in result.notes:
+        click.echo(f"note: {note}")
+    if not result.hits:
+        click.echo("no practices found" + (f" for {result.query!r}" if result.query else ""))
+    for n, hit in enumerate(result.hits, 1):
+        badge = f"[{hit.evidence}, {hit.verification}]"
+        click.echo(click.style(f"{n:>2}. {hit.title}", bold=True) + f"  ({hit.id})")
+        years = f", since {hit.start_year}" if hit.start_year else ""
+        click.echo(f"    {hit.region_name} ({', '.join(hit.country)}){years}  {badge}  score {hit.score:.2f}")
+        click.echo(f"    themes: {', '.join(hit.themes)}")
+        for fragment in hit.highlights[:1]:
+            text = " ".join(_terminal_highlight(fragment).split())
+            for line in textwrap.wrap(text, width - 6)[:3]:
+                click.echo(f"    … {line}" if line == textwrap.wrap(text, width - 6)[0] else f"      {line}")
+        if hit.why:
+            click.echo(textwrap.fill("why: " + "; ".join(hit.why), width, initial_indent="    ",
+                                     subsequent_indent="         "))
+        click.echo(f"    {hit.url}")
+    if show_facets and result.hits:
+        click.echo(f"\n{result.total} matching practice(s); showing {len(result.hits)}")
+        for name, counts in result.facets.items():
+            shown = ", ".join(f"{k} {v}" for k, v in list(counts.items())[:8])
+            more = f", … ({len(counts) - 8} more)" if len(counts) > 8 else ""
+            click.echo(textwrap.fill(f"{name}: {shown}{more}", width, subsequent_indent="    "))
+
+
+@cli.command()
+@click.argument("query", nargs=-1)
+@click.option("--region", help="Only practices of this region (slug, NUTS code or name).")
+@click.option("--theme", help="Only practices with this theme (slug, label or synonym).")
+@click.option("--country", help="Only practices in this country (NUTS country code, e.g. FR, UK).")
+@click.option("--year-from", type=int, help="Only practices that started in or after this year.")
+@click.option("--limit", default=10, show_default=True, type=int, callback=positive_int,
+              help="Number of hits to show.")
+@index_option
+@json_option
+@handle_errors
+def search(query: tuple[str, ...], region: str | None, theme: str | None, country: str | None,
+           year_from: int | None, limit: int, index: Path, as_json: bool) -> None:
+    """Search the practices: ranked hits with highlights, why each matched, and facet counts.
+
+    QUERY is free text in any pilot-region language; "quoted phrases", -excluded words and
+    prefix* words are understood. With no QUERY, every practice the filters allow is listed.
+    """
+    from kb.api import open_index
+    from kb.searching import make_filters
+
+    filters = make_filters(region, theme, country, year_from)
+    result = open_index(index).search(" ".join(query), filters, limit)
+    if as_json:
+        echo_json(result.to_dict())
+    else:
+        _print_result(result)
+
+
+@cli.command()
+@click.argument("practice_id")
+@click.option("--limit", default=5, show_default=True, type=int, callback=positive_int,
+              help="Number of practices to show.")
+@index_option
+@json_option
+@handle_errors
+def similar(practice_id: str, limit: int, index: Path, as_json: bool) -> None:
+    """Practices most like PRACTICE_ID ("more like this")."""
+    from kb.api import open_index
+
+    result = open_index(index).similar(practice_id, limit)
+    if as_json:
+        echo_json(result.to_dict())
+    else:
+        _print_result(result, show_facets=False)
+
+
+@cli.command()
+@click.option("--all", "show_all", is_flag=True, help="Also list every other NUTS 2 region.")
+@json_option
+@handle_errors
+def regions(show_all: bool, as_json: bool) -> None:
+    """The regions known, with their NUTS codes (pilot regions first)."""
+    from kb.regions import country_name
+    from kb.regions import regions as all_regions
+
+    rows = [r for r in all_regions().values() if show_all or as_json or r.kind != "nuts2"]
+    if as_json:
+        echo_json([{
+            "slug": r.slug, "name": r.name, "native_names": list(r.native), "other_names": list(r.names),
+            "country": r.country, "country_name": country_name(r.country) if r.country else None,
+            "nuts": list(r.nuts), "nuts_by_vintage": {k: list(v) for k, v in r.nuts_by_vintage.items()},
+            "pilot_cohort": r.pilot_cohort, "kind": r.kind,
+        } for r in rows])
+        return
+    for r in rows:
+        cohort = f"pilot {r.pilot_cohort}" if r.pilot_cohort else r.kind
+        native = f" ({', '.join(n for n in r.native if n != r.name)})" if any(n != r.name for n in r.native) else ""
+        codes = ", ".join(r.all_codes()) or "-"
+        click.echo(f"{r.slug:<24} {r.name}{native}  [{r.country or 'EU'}; {cohort}]  NUTS {codes}")
+    if not show_all:
+        click.echo(f"... and {sum(1 for r in all_regions().values() if r.kind == 'nuts2')} other NUTS 2 regions "
+                   "(kb regions --all)")
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,346 @@
+"""Running searches on an open index: ranked hits with highlights, the reasons each hit
+matched, and facet counts per region, theme and country."""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import threading
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from whoosh import highlight, sorting
+from whoosh import index as whoosh_index
+from whoosh.query import And, AndNot, Every, NumericRange, Or, Phrase, Prefix, Query, Term
+
+from kb.analysis import stem, terms
+from kb.errors import NotFound, UsageError
+from kb.index import LEXICON, IndexInfo, read_stamp, resolve
+from kb.query import ParsedQuery, parse
+from kb.regions import country_name, regions, resolve_country, resolve_region
+from kb.themes import resolve_theme, themes
+
+TEXT_FIELDS = ("title", "original_title", "body", "lead_organisation", "region_names")
+FACETS = {"region": "regions", "theme": "themes", "country": "country"}
+THEME_BOOST = 2.0
+REGION_BOOST = 2.0
+LABEL_BOOST = 0.5
+MAX_LIMIT = 1000
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrictions on the hits, already checked against the reference data."""
+
+    region: str | None = None
+    theme: str | None = None
+    country: str | None = None
+    year_from: int | None = None
+
+    def describe(self) -> list[str]:
+        return [f"{k.replace('_', '-')}={v}" for k, v in asdict(self).items() if v is not None]
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One practice found, with why it was found."""
+
+    id: str
+    title: str
+    region: str
+    region_name: str
+    country: list[str]
+    themes: list[str]
+    score: float
+    highlights: list[str]
+    """Fragments of the record as HTML: the text is escaped, matches are wrapped in <mark>."""
+    url: str
+    why: list[str]
+    summary: str
+    original_title: str | None
+    lead_organisation: str
+    start_year: int | None
+    verification: str
+    evidence: str
+    sources: list[dict[str, str]]
+    path: str
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """What `search` returns: the hits in rank order and the facet counts over every match."""
+
+    query: str
+    total: int
+    hits: list[Hit]
+    facets: dict[str, dict[str, int]]
+    filters: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    index: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def make_filters(region: str | None = None, theme: str | None = None, country: str | None = None,
+                 year_from: int | str | None = None) -> Filters:
+    """Check filter values against the reference data; raise UnknownName/UsageError naming
+    the bad value and the valid ones."""
+    year = None
+    if year_from is not None and year_from != "":
+        try:
+            year = int(year_from)
+        except (TypeError, ValueError):
+            raise UsageError(f"year-from must be a year such as 2015, not {year_from!r}") from None
+        if not 1900 <= year <= 2100:
+            raise UsageError(f"year-from {year} is not a plausible year (1900-2100)")
+    return Filters(
+        region=resolve_region(region).slug if region else None,
+        theme=resolve_theme(theme) if theme else None,
+        country=resolve_country(country) if country else None,
+        year_from=year,
+    )
+
+
+def check_limit(limit: int) -> int:
+    if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
+        raise UsageError(f"limit must be a whole number from 1 to {MAX_LIMIT}, not {limit!r}")
+    return min(limit, MAX_LIMIT)
+
+
+class _Marker(highlight.Formatter):
+    """Highlight fragments as escaped HTML with <mark> around matches."""
+
+    between = " … "
+
+    def format_token(self, text: str, token: Any, replace: bool = False) -> str:
+        return "<mark>" + html.escape(highlight.get_text(text, token, replace)) + "</mark>"
+
+    def format_fragment(self, fragment: Any, replace: bool = False) -> str:
+        out, index = [], fragment.startchar
+        text = fragment.text
+        for t in fragment.matches:
+            if t.startchar > index:
+                out.append(html.escape(text[index:t.startchar]))
+            out.append(self.format_token(text, t, replace))
+            index = t.endchar
+        out.append(html.escape(text[index:fragment.endchar]))
+        return "".join(out)
+
+    def format(self, fragments: list, replace: bool = False) -> list[str]:  # type: ignore[override]
+        return [self.format_fragment(f, replace) for f in fragments]
+
+
+class Index:
+    """An open index: one per notebook or report; thread-safe for reading."""
+
+    def __init__(self, index_dir: Path | str = "build/index"):
+        self.path = Path(index_dir)
+        self.generation = resolve(self.path)
+        self.info: IndexInfo = read_stamp(self.path)
+        self._ix = whoosh_index.open_dir(str(self.generation))
+        with open(self.generation / LEXICON, encoding="utf-8") as fh:
+            self.lexicon: dict[str, int] = json.load(fh)
+        self._searcher = self._ix.searcher()
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        self._searcher.close()
+        self._ix.close()
+
+    def __enter__(self) -> Index:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def is_current(self) -> bool:
+        """False when a newer build has been swapped in since this index was opened."""
+        return os.path.realpath(self.path) == str(self.generation)
+
+    @property
+    def doc_count(self) -> int:
+        return self._searcher.doc_count()
+
+    # --- queries --------------------------------------------------------------------------
+
+    def _build(self, pq: ParsedQuery) -> tuple[Query | None, dict[tuple[str, str], str]]:
+        """Return the Whoosh query for a parsed query and, per (field, term), the reason to
+        give when a hit matches that term."""
+        origins: dict[tuple[str, str], str] = {}
+        clauses: list[Query] = []
+
+        def text_terms(word: str, reason: str, boost: float = 1.0) -> None:
+            t = stem(word)
+            if not t:
+                return
+            for f in TEXT_FIELDS:
+                origins.setdefault((f, t), reason)
+            clauses.append(Or([Term(f, t, boost=boost) for f in TEXT_FIELDS]))
+
+        fixed = dict((b, a) for a, b in pq.corrections)
+        for w in pq.words:
+            reason = f'"{fixed[w]}" read as "{w}"' if w in fixed else f'"{w}"'
+            text_terms(w, reason)
+        for phrase in pq.phrases:
+            seq = [t for t in (stem(w) for w in phrase) if t]
+            if len(seq) > 1:
+                label = " ".join(phrase)
+                for f in ("title", "body"):
+                    for t in seq:
+                        origins.setdefault((f, t), f'phrase "{label}"')
+                clauses.append(Or([Phrase("title", seq, boost=2.0), Phrase("body", seq)]))
+            elif seq:
+                text_terms(phrase[0], f'"{phrase[0]}"')
+        for p in pq.prefixes:
+            for f in ("title", "body"):
+                origins.setdefault((f, "*" + p), f'"{p}*"')
+            clauses.append(Or([Prefix("title", p), Prefix("body", p)]))
+        all_themes = themes()
+        for m in pq.themes:
+            origins[("themes", m.slug)] = f'theme {m.slug} (from "{m.text}")'
+            clauses.append(Term("themes", m.slug, boost=THEME_BOOST))
+            for t in terms(all_themes[m.slug].label):
+                for f in ("title", "body"):
+                    origins.setdefault((f, t), f'theme {m.slug} (from "{m.text}")')
+                clauses.append(Or([Term("title", t, boost=LABEL_BOOST), Term("body", t, boost=LABEL_BOOST)]))
+        for m in pq.regions:
+            origins[("regions", m.slug)] = f'region {m.slug} (from "{m.text}")'
+            clauses.append(Term("regions", m.slug, boost=REGION_BOOST))
+        query: Query | None = Or(clauses) if clauses else None
+        excluded = [Or([Term(f, t) for f in TEXT_FIELDS]) for w in pq.excluded for t in [stem(w)] if t]
+        if excluded:
+            query = AndNot(query or Every(), Or(excluded))
+        return query, origins
+
+    def _filter(self, filters: Filters) -> Query | None:
+        parts: list[Query] = []
+        if filters.region:
+            parts.append(Term("regions", filters.region))
+        if filters.theme:
+            parts.append(Term("themes", filters.theme))
+        if filters.country:
+            parts.append(Term("country", filters.country.lower()))
+        if filters.year_from is not None:
+            parts.append(NumericRange("start_year", filters.year_from, None))
+        return And(parts) if parts else None
+
+    def search(self, text: str, filters: Filters | None = None, limit: int = 10,
+               highlights: bool = True) -> SearchResult:
+        """Return the practices matching `text` under `filters`, best first."""
+        limit = check_limit(limit)
+        filters = filters or Filters()
+        pq = parse(text, self.lexicon)
+        query, origins = self._build(pq)
+        notes = list(pq.notes)
+        if query is None:
+            query = Every()
+            notes.append("no search words: listing every practice that the filters allow")
+        return self._run(pq.text, query, origins, filters, limit, highlights, notes,
+                         [f'"{a}" read as "{b}"' for a, b in pq.corrections])
+
+    def similar(self, practice_id: str, limit: int = 5, filters: Filters | None = None) -> SearchResult:
+        """Return the practices most like `practice_id` (shared key terms and themes)."""
+        limit = check_limit(limit)
+        docnum = self._searcher.document_number(id=practice_id)
+        if docnum is None:
+            raise NotFound(f"no practice with id {practice_id!r} in the index")
+        doc = self._searcher.stored_fields(docnum)
+        text = f"{doc['title']}\n{doc['body']}"
+        key_terms = self._searcher.key_terms_from_text("body", text, numterms=15)
+        origins: dict[tuple[str, str], str] = {}
+        clauses: list[Query] = []
+        for t, weight in key_terms:
+            for f in ("title", "body"):
+                origins[(f, t)] = f'shares the key term "{t}"'
+            clauses.append(Or([Term("title", t, boost=weight), Term("body", t, boost=weight)]))
+        for slug in doc["themes"].split(","):
+            if slug:
+                origins[("themes", slug)] = f"shares the theme {slug}"
+                clauses.append(Term("themes", slug, boost=THEME_BOOST))
+        query = AndNot(Or(clauses), Term("id", practice_id)) if clauses else Every()
+        return self._run(f"similar:{practice_id}", query, origins, filters or Filters(), limit, False, [], [])
+
+    def get(self, practice_id: str) -> dict[str, Any]:
+        """Return the stored fields of one practice; raise NotFound if it is not indexed."""
+        doc = self._searcher.document(id=practice_id)
+        if doc is None:
+            raise NotFound(f"no practice with id {practice_id!r} in the index")
+        return doc
+
+    def all_ids(self) -> list[str]:
+        return sorted(d["id"] for d in self._searcher.all_stored_fields())
+
+    def _run(self, text: str, query: Query, origins: dict[tuple[str, str], str], filters: Filters,
+             limit: int, with_highlights: bool, notes: list[str], corrections: list[str]) -> SearchResult:
+        facets = {name: sorting.FieldFacet(fieldname, allow_overlap=True, maptype=sorting.Count)
+                  for name, fieldname in FACETS.items()}
+        with self._lock:
+            results = self._searcher.search(query, limit=limit, filter=self._filter(filters),
+                                            groupedby=facets, terms=True)
+            results.fragmenter = highlight.ContextFragmenter(maxchars=240, surround=70)
+            results.formatter = _Marker()
+            # Whoosh keeps every hit when grouping (the facets need them all): cut to the limit here.
+            hits = [self._hit(h, origins, filters, with_highlights, corrections) for h in results[:limit]]
+            counts = {name: _sorted_counts(results.groups(name)) for name in FACETS}
+            total = len(results)
+        counts["country"] = {k.upper(): v for k, v in counts["country"].items()}
+        return SearchResult(query=text, total=total, hits=hits, facets=counts,
+                            filters={k: v for k, v in asdict(filters).items() if v is not None},
+                            notes=notes, index={"build_id": self.info.build_id,
+                                                "corpus_hash": self.info.corpus_hash})
+
+    def _hit(self, hit: Any, origins: dict[tuple[str, str], str], filters: Filters,
+             with_highlights: bool, corrections: list[str]) -> Hit:
+        doc = hit.fields()
+        why: dict[str, set[str]] = defaultdict(set)
+        matched = hit.matched_terms() if hit.results.has_matched_terms() else []
+        for fieldname, term in matched:
+            t = term.decode("utf-8") if isinstance(term, bytes) else str(term)
+            reason = origins.get((fieldname, t))
+            if reason is None:
+                reason = next((r for (f, k), r in origins.items() if f == fieldname and k.startswith("*")
+                               and t.startswith(k[1:])), None)
+            if reason:
+                why[reason].add(fieldname)
+        reasons = []
+        for reason, fields in sorted(why.items()):
+            where = sorted(f.replace("_", " ") for f in fields if f not in ("themes", "regions"))
+            reasons.append(f"{reason} in {', '.join(where)}" if where else reason)
+        reasons += [f"filter {f}" for f in filters.describe()]
+        snippets: list[str] = []
+        if with_highlights:
+            for f in ("body", "title"):
+                frag = hit.highlights(f, top=2)
+                if frag:
+                    snippets.extend(frag if isinstance(frag, list) else [frag])
+                    break
+        region = doc["region"]
+        known = regions()
+        return Hit(
+            id=doc["id"], title=doc["title"], region=region,
+            region_name=known[region].name if region in known else region,
+            country=[c.upper() for c in doc["country"].split(",") if c],
+            themes=[t for t in doc["themes"].split(",") if t], score=round(float(hit.score or 0.0), 4),
+            highlights=snippets, url=doc["sources"][0]["url"], why=reasons, summary=doc["summary"],
+            original_title=doc.get("original_title") or None, lead_organisation=doc["lead_organisation"],
+            start_year=doc.get("start_year") or None, verification=doc["verification"],
+            evidence=doc["evidence"], sources=doc["sources"], path=doc["path"],
+        )
+
+
+def _sorted_counts(groups: dict) -> dict[str, int]:
+    items = [(str(k.decode() if isinstance(k, bytes) else k), int(v)) for k, v in groups.items() if k]
+    return dict(sorted(items, key=lambda kv: (-kv[1], kv[0])))
+
+
+def country_label(code: str) -> str:
+    return country_name(code)
+
+
+def describe_reasons(reasons: Iterable[str]) -> str:
+    return "; ".join(reasons)

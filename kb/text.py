@@ -1,0 +1,95 @@
+"""Text normalisation shared by indexing and querying.
+
+Whatever the index does to a word, the query must do the same, so both sides call the
+functions here: strip invisible and control characters, fold accents, and map British
+spellings to American ones.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from kb.data import load_yaml
+
+MAX_QUERY_CHARS = 1000
+
+# Bidirectional controls, zero-width characters and the BOM: invisible, and a way to make
+# one string look like another.
+_INVISIBLE = dict.fromkeys(
+    [8203, 8204, 8205, 8288, 65279, 173, *list(range(8234, 8239)), *list(range(8294, 8298)), 8206, 8207, 1564]
+)
+_WORD = re.compile(r"\w+(?:[.'’]\w+)*", re.UNICODE)
+
+
+def strip_invisible(text: str) -> str:
+    """Return `text` without control, bidirectional and zero-width characters.
+
+    Tabs and newlines become spaces; everything else in Unicode category C is dropped.
+    """
+    text = text.translate(_INVISIBLE)
+    out = []
+    for ch in text:
+        if ch in "\t\n\r":
+            out.append(" ")
+        elif unicodedata.category(ch)[0] == "C":
+            continue
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def fold(text: str) -> str:
+    """Return `text` lower-cased with accents removed (`Pôle` -> `pole`, `Straße` -> `strasse`)."""
+    text = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in text if not unicodedata.combining(ch))
+
+
+def clean_query(text: str) -> str:
+    """Return a query string safe to parse: visible characters only, single spaces, capped length."""
+    text = unicodedata.normalize("NFC", strip_invisible(text))
+    text = " ".join(text.split())
+    return text[:MAX_QUERY_CHARS]
+
+
+def words(text: str) -> list[str]:
+    """Return the folded words of `text`, in order."""
+    return _WORD.findall(fold(text))
+
+
+@lru_cache(maxsize=1)
+def _spellings() -> tuple[dict[str, str], frozenset[str]]:
+    data = load_yaml("spellings.yaml")
+    return dict(data["words"]), frozenset(data["ise_exceptions"])
+
+
+@lru_cache(maxsize=65536)
+def americanise(word: str) -> str:
+    """Return the American spelling of a folded word (`digitalisation` -> `digitalization`)."""
+    mapping, exceptions = _spellings()
+    if word in mapping:
+        return mapping[word]
+    if word in exceptions or len(word) < 6:
+        return word
+    if "isation" in word:
+        return word.replace("isation", "ization")
+    for suffix in ("ise", "ised", "ises", "ising", "iser", "isers"):
+        if word.endswith(suffix):
+            return word[: -len(suffix)] + "iz" + suffix[2:]
+    return word
+
+
+_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_MD_MARK = re.compile(r"(\*\*|__|`+|^\s{0,3}#+\s*|^\s{0,3}>\s?)", re.MULTILINE)
+_MD_BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+", re.MULTILINE)
+
+
+def plain_text(markdown: str) -> str:
+    """Return the readable text of a Markdown fragment: links become their text, emphasis
+    and heading marks go, paragraphs stay apart."""
+    text = _MD_LINK.sub(r"\1", markdown)
+    text = _MD_BULLET.sub("", text)
+    text = _MD_MARK.sub("", text)
+    paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", text)]
+    return "\n".join(p for p in paragraphs if p)
