@@ -466,8 +466,8 @@ def scan(practices_dir: Path) -> tuple[list[Practice], list[Problem], str]:
             else:
                 first_seen[pid] = shown
         region = fm.get("region")
-        if isinstance(region, str) and region in regions() and path.parent != root and path.parent.name != region:
-            folder = path.parent.name
+        folder = path.relative_to(root).parts[0] if len(path.relative_to(root).parts) > 1 else None
+        if isinstance(region, str) and region in regions() and folder is not None and folder != region:
             found.append(Problem(shown, raw.key_lines.get("region", 2),
                                  f"record of region '{region}' is in folder '{folder}/'; move it to '{region}/'"))
         problems.extend(found)

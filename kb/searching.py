@@ -224,7 +224,7 @@ class Index:
         if filters.theme:
             parts.append(Term("themes", filters.theme))
         if filters.country:
-            parts.append(Term("country", filters.country.lower()))
+            parts.append(Term("country", filters.country))
         if filters.year_from is not None:
             parts.append(NumericRange("start_year", filters.year_from, None))
         return And(parts) if parts else None

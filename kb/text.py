@@ -81,8 +81,8 @@ def americanise(word: str) -> str:
 
 
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
-_MD_MARK = re.compile(r"(\*\*|__|`+|^\s{0,3}#+\s*|^\s{0,3}>\s?)", re.MULTILINE)
-_MD_BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+", re.MULTILINE)
+_MD_MARK = re.compile(r"(\*\*|__|`+|^[ \t]{0,3}#+[ \t]*|^[ \t]{0,3}>[ \t]?)", re.MULTILINE)
+_MD_BULLET = re.compile(r"^[ \t]*(?:[-*+]|\d+[.)])[ \t]+", re.MULTILINE)
 
 
 def plain_text(markdown: str) -> str:

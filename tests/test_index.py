@@ -1,0 +1,158 @@
+"""Building the index: stamps, the atomic swap, failed and concurrent builds (kb/index.py)."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+from conftest import BROKEN, GOOD
+from kb.errors import CorpusError, IndexBusy, IndexMissing
+from kb.index import STAMP, build_index, build_lock, read_stamp, resolve
+from kb.searching import Index
+
+
+def ids_for(index: Path, query: str) -> list[str]:
+    with Index(index) as ix:
+        return [h.id for h in ix.search(query, limit=20).hits]
+
+
+def test_build_stamps_the_index_with_build_id_and_corpus_hash(tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    info = build_index(GOOD, index)
+    assert index.is_symlink()
+    stamp = read_stamp(index)
+    assert stamp.build_id == info.build_id
+    assert stamp.records == 6
+    assert len(stamp.corpus_hash) == 64
+    assert (resolve(index) / STAMP).is_file()
+
+
+def test_same_corpus_same_hash_new_build_id(tmp_path: Path) -> None:
+    first = build_index(GOOD, tmp_path / "a")
+    second = build_index(GOOD, tmp_path / "a")
+    assert first.corpus_hash == second.corpus_hash
+    assert first.build_id != second.build_id
+    assert read_stamp(tmp_path / "a").build_id == second.build_id
+
+
+def test_corpus_hash_changes_when_a_record_changes(corpus: Path, tmp_path: Path) -> None:
+    before = build_index(corpus, tmp_path / "index").corpus_hash
+    record = corpus / "saxony" / "fx-saxony-monitoring-dashboard.md"
+    record.write_text(record.read_text(encoding="utf-8").replace("steering committee", "steering board"),
+                      encoding="utf-8")
+    assert build_index(corpus, tmp_path / "index").corpus_hash != before
+
+
+def test_a_broken_corpus_leaves_the_previous_index_serving(corpus: Path, tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    build_index(corpus, index)
+    before = read_stamp(index)
+    answers = ids_for(index, "monitoring dashboard")
+    import shutil
+
+    shutil.copytree(BROKEN / "unknown-theme", corpus, dirs_exist_ok=True)
+    with pytest.raises(CorpusError):
+        build_index(corpus, index)
+    assert read_stamp(index).build_id == before.build_id
+    assert ids_for(index, "monitoring dashboard") == answers
+
+
+def test_a_build_that_fails_midway_keeps_the_old_index_and_is_cleaned_up(
+        corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    index = tmp_path / "index"
+    build_index(corpus, index)
+    before = read_stamp(index)
+    answers = ids_for(index, "foresight scenarios")
+
+    import kb.index
+
+    real = kb.index.document
+    calls = {"n": 0}
+
+    def failing(practice):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise OSError("disk full")
+        return real(practice)
+
+    monkeypatch.setattr(kb.index, "document", failing)
+    with pytest.raises(OSError, match="disk full"):
+        build_index(corpus, index)
+    assert read_stamp(index).build_id == before.build_id
+    assert ids_for(index, "foresight scenarios") == answers
+    monkeypatch.setattr(kb.index, "document", real)
+
+    generations = tmp_path / ".index.d"
+    leftover = generations / ".tmp-killed-build"
+    leftover.mkdir()
+    build_index(corpus, index)
+    assert not leftover.exists()
+    assert not [p for p in generations.iterdir() if p.name.startswith(".tmp-")]
+
+
+def test_old_generations_are_pruned(tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    for _ in range(4):
+        build_index(GOOD, index)
+    generations = [p for p in (tmp_path / ".index.d").iterdir() if p.is_dir()]
+    assert len(generations) == 2
+    assert resolve(index) in [g.resolve() for g in generations]
+
+
+def test_a_reader_keeps_its_generation_while_a_new_one_is_swapped_in(tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    build_index(GOOD, index)
+    with Index(index) as reader:
+        first = reader.generation
+        build_index(GOOD, index)
+        assert not reader.is_current()
+        assert reader.search("foresight").hits
+        assert reader.generation == first
+    with Index(index) as fresh:
+        assert fresh.is_current() and fresh.generation != first
+
+
+def test_missing_index() -> None:
+    with pytest.raises(IndexMissing, match="run `kb index` first"):
+        Index(Path("/nonexistent/index"))
+
+
+def test_a_second_build_waits_for_the_lock_or_says_why(tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    with build_lock(index), pytest.raises(IndexBusy, match="another `kb index` is building"):
+        build_index(GOOD, index, lock_wait=0.2)
+    assert not index.exists()
+
+    done = threading.Event()
+    with build_lock(index):
+        worker = threading.Thread(target=lambda: (build_index(GOOD, index, lock_wait=30), done.set()))
+        worker.start()
+        worker.join(0.5)
+        assert not done.is_set()
+    worker.join(30)
+    assert done.is_set() and index.is_symlink()
+
+
+def test_a_plain_folder_in_the_way_is_not_overwritten(tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    index.mkdir()
+    (index / "notes.txt").write_text("mine")
+    from kb.errors import KBError
+
+    with pytest.raises(KBError, match="is not an index built by kb"):
+        build_index(GOOD, index)
+    assert (index / "notes.txt").read_text() == "mine"
+
+
+def test_progress_is_reported(tmp_path: Path) -> None:
+    seen: list[tuple[int, int]] = []
+    build_index(GOOD, tmp_path / "index", progress=lambda n, total: seen.append((n, total)))
+    assert seen[-1] == (6, 6) and len(seen) == 6
+
+
+def test_index_link_is_relative(tmp_path: Path) -> None:
+    build_index(GOOD, tmp_path / "index")
+    assert not os.path.isabs(os.readlink(tmp_path / "index"))
