@@ -206,7 +206,7 @@ def build_index(practices_dir: Path, index_dir: Path, progress: Progress | None 
         _adopt_plain_dir(index_dir, gens)
         gens.mkdir(parents=True, exist_ok=True)
         now = dt.datetime.now(dt.UTC)
-        build_id = f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+        build_id = f"{now:%Y%m%dT%H%M%S.%fZ}-{secrets.token_hex(3)}"
         tmp = gens / f".tmp-{build_id}"
         tmp.mkdir()
         ix = whoosh_index.create_in(str(tmp), schema())

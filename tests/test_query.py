@@ -51,7 +51,7 @@ def test_unknown_word_one_edit_away_is_corrected() -> None:
 
 
 def test_known_short_and_foreign_synonym_words_are_left_alone() -> None:
-    tokens, fixes = correct(tokenize("suivi pilotage data"), {"monitoring": 1, "date": 1})
+    _tokens, fixes = correct(tokenize("suivi pilotage data"), {"monitoring": 1, "date": 1})
     assert fixes == []
 
 

@@ -1,0 +1,137 @@
+"""The `kb` command line: exit codes, messages and JSON shapes (kb/cli.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import GOOD, make_corpus
+
+from kb.cli import cli
+
+
+def run(*args: str | Path):  # type: ignore[no-untyped-def]
+    return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+
+
+def test_validate_clean_corpus_prints_one_summary_line() -> None:
+    result = run("validate", "--practices", GOOD)
+    assert result.exit_code == 0
+    assert result.output == f"6 records valid in {GOOD}\n"
+
+
+def test_validate_prints_every_problem_as_path_line_message(tmp_path: Path) -> None:
+    practices = make_corpus(tmp_path, "two-problems", "unknown-region")
+    result = run("validate", "--practices", practices)
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert lines == [
+        f"{practices}/atlantis/fx-unknown-region.md:5: unknown region 'atlantis' (see `kb regions` for the slugs)",
+        f"{practices}/saxony/fx-two-problems.md:10: 'start_year' 1066 is outside 1945-{dt.date.today().year + 5}",
+        f"{practices}/saxony/fx-two-problems.md:14: 'verification' is 'certain'; use one of: verified, partial, "
+        "unverified",
+    ]
+    assert "3 problem(s) in 2 file(s)" in result.stderr
+
+
+def test_validate_json(tmp_path: Path) -> None:
+    practices = make_corpus(tmp_path, "bad-url")
+    result = run("validate", "--practices", practices, "--json")
+    data = json.loads(result.stdout)
+    assert result.exit_code == 1
+    assert data["valid"] == 6 and data["problems"][0]["line"] == 12
+
+
+def test_validate_missing_folder(tmp_path: Path) -> None:
+    result = run("validate", "--practices", tmp_path / "nope")
+    assert result.exit_code == 1
+    assert "no such folder of practice records" in result.stdout
+
+
+def test_index_then_search_json(tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    built = run("index", "--practices", GOOD, "--index", index)
+    assert built.exit_code == 0 and "indexed 6 records" in built.output
+    result = run("search", "pôles de compétitivité", "--index", index, "--json", "--limit", "2")
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    assert set(data) >= {"hits", "facets", "total", "query"}
+    hit = data["hits"][0]
+    assert {"id", "title", "region", "country", "themes", "score", "highlights", "url", "why"} <= set(hit)
+    assert hit["id"] == "fx-wallonia-competitiveness-poles"
+    assert set(data["facets"]) == {"region", "theme", "country"}
+    assert len(data["hits"]) <= 2
+
+
+def test_index_refuses_a_broken_corpus_and_lists_problems(tmp_path: Path) -> None:
+    practices = make_corpus(tmp_path, "unknown-theme")
+    result = run("index", "--practices", practices, "--index", tmp_path / "index")
+    assert result.exit_code == 1
+    assert "fx-unknown-theme.md:7: unknown theme 'blockchain'" in result.stderr
+    assert "nothing was changed" in result.stderr
+    assert not (tmp_path / "index").exists()
+
+
+def test_search_human_output(fixture_index: Path) -> None:
+    result = run("search", "foresight", "--index", fixture_index)
+    assert result.exit_code == 0
+    assert "Fixture: regional foresight network and scenarios" in result.output
+    assert "why:" in result.output and "https://example.org/fx-lapland-foresight-network" in result.output
+    assert "theme:" in result.output
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--region", "atlantis"], "Error: unknown region 'atlantis'"),
+    (["--theme", "blockchain"], "Error: unknown theme 'blockchain'"),
+    (["--country", "ZZ"], "Error: unknown country 'ZZ'"),
+    (["--limit", "-1"], "Invalid value for '--limit': must be 1 or more, not -1"),
+    (["--limit", "many"], "Invalid value for '--limit'"),
+    (["--year-from", "soon"], "Invalid value for '--year-from'"),
+])
+def test_bad_command_line_values_exit_2_with_one_line(fixture_index: Path, args: list[str], message: str) -> None:
+    result = run("search", "x", "--index", fixture_index, *args)
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_unknown_region_message_names_valid_ones(fixture_index: Path) -> None:
+    result = run("search", "x", "--index", fixture_index, "--region", "Saxonie")
+    assert "did you mean saxony?" in result.stderr
+    assert "valid: hauts-de-france, norra-mellansverige" in result.stderr
+
+
+def test_search_without_an_index(tmp_path: Path) -> None:
+    result = run("search", "x", "--index", tmp_path / "none")
+    assert result.exit_code == 1
+    assert result.stderr.strip() == f"Error: no index at {tmp_path / 'none'}: run `kb index` first"
+
+
+@pytest.mark.parametrize("query", ['"unbalanced', "*", "title:", "\u202e\u0000", "x" * 5000])
+def test_odd_queries_never_crash(fixture_index: Path, query: str) -> None:
+    result = run("search", query, "--index", fixture_index, "--json")
+    assert result.exit_code == 0
+    assert "hits" in json.loads(result.stdout)
+
+
+def test_similar(fixture_index: Path) -> None:
+    result = run("similar", "fx-saxony-monitoring-dashboard", "--index", fixture_index, "--json")
+    assert result.exit_code == 0
+    ids = [h["id"] for h in json.loads(result.stdout)["hits"]]
+    assert ids and "fx-saxony-monitoring-dashboard" not in ids
+    missing = run("similar", "no-such-id", "--index", fixture_index)
+    assert missing.exit_code == 2 and "no practice with id 'no-such-id'" in missing.stderr
+
+
+def test_regions_lists_pilots_with_codes() -> None:
+    result = run("regions")
+    assert result.exit_code == 0
+    assert "saxony" in result.output and "DED2, DED4, DED5" in result.output
+    data = json.loads(run("regions", "--json").stdout)
+    by_slug = {r["slug"]: r for r in data}
+    assert by_slug["hauts-de-france"]["nuts_by_vintage"]["2010"] == ["FR30", "FR22"]
+    assert sum(1 for r in data if r["pilot_cohort"]) == 12
+    assert len(data) > 300
