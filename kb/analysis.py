@@ -14,6 +14,12 @@ from kb.text import americanise, fold
 STOP_LANGUAGES = ("en", "fr", "de", "es", "it", "sv", "fi")
 
 
+@lru_cache(maxsize=200_000)
+def normalise_word(word: str) -> str:
+    """Return a lower-case word folded and American-spelled (cached: the same words recur)."""
+    return americanise(word if word.isascii() else fold(word))
+
+
 class FoldFilter(Filter):
     """Fold accents and map British spellings, token by token."""
 
@@ -22,7 +28,7 @@ class FoldFilter(Filter):
 
     def __call__(self, tokens):  # type: ignore[no-untyped-def]
         for t in tokens:
-            t.text = americanise(fold(t.text))
+            t.text = normalise_word(t.text)
             yield t
 
 

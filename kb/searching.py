@@ -26,7 +26,7 @@ from kb.themes import resolve_theme, themes
 
 TEXT_FIELDS = ("title", "original_title", "body", "lead_organisation", "region_names")
 FACETS = {"region": "regions", "theme": "themes", "country": "country"}
-THEME_BOOST = 2.0
+THEME_BOOST = 4.0
 REGION_BOOST = 2.0
 LABEL_BOOST = 0.5
 MAX_LIMIT = 1000
