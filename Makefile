@@ -18,6 +18,7 @@ index: $(STAMP)
 	$(BIN)/kb index
 
 report: index
+	$(BIN)/kb report --all
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

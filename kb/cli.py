@@ -258,6 +258,112 @@ def regions(show_all: bool, as_json: bool) -> None:
                    "(kb regions --all)")
 
 
+@cli.command()
+@click.argument("region")
+@click.option("--limit", default=5, show_default=True, type=int, callback=positive_int, help="Number of peers.")
+@click.option("--other-countries", is_flag=True, help="Only peers in other countries than the region's.")
+@json_option
+@handle_errors
+def peers(region: str, limit: int, other_countries: bool, as_json: bool) -> None:
+    """Structurally similar regions, with the reasons and how stable each peer is.
+
+    REGION is a slug, NUTS code (any vintage) or name.
+    """
+    from kb.peers import find_peers
+    from kb.regions import resolve_region
+
+    result = find_peers(resolve_region(region), k=limit, other_countries=other_countries)
+    if as_json:
+        echo_json(result.to_dict())
+        return
+    click.echo(f"Peers of {result.name} among {result.candidates} regions "
+               f"(structural variables: {', '.join(result.variables)})")
+    for n, p in enumerate(result.peers, 1):
+        click.echo(f"{n:>2}. {p.name} ({p.country})  distance {p.distance:.2f}  stability {p.stability:.0%}")
+        click.echo(f"    {'; '.join(p.reasons)}")
+
+
+@cli.command()
+@click.argument("region")
+@json_option
+@handle_errors
+def funding(region: str, as_json: bool) -> None:
+    """Every funding and collaboration instrument: eligible or not for REGION, why, and the sources."""
+    from kb.funding import assess
+    from kb.regions import resolve_region
+
+    found = resolve_region(region)
+    rows = assess(found)
+    if as_json:
+        echo_json([{k: v for k, v in r.to_dict().items() if k in ("id", "name", "level", "eligible", "reasons",
+                                                                   "sources", "verification")} for r in rows])
+        return
+    word = {True: "eligible", False: "not eligible", None: "unknown"}
+    click.echo(f"Instruments for {found.name}:")
+    for r in rows:
+        click.echo(click.style(f"- {r.name}", bold=True) + f"  [{r.level}; {word[r.eligible]}; {r.verification}]")
+        for reason in r.reasons:
+            click.echo(f"    {reason}")
+        if r.sources:
+            click.echo(f"    source: {r.sources[0]}")
+
+
+@cli.command()
+@click.argument("regions", nargs=-1)
+@click.option("--all", "all_pilots", is_flag=True, help="The 12 pilot regions.")
+@click.option("--out", "out_dir", default="reports", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path), help="Folder for the HTML reports.")
+@click.option("--jobs", default=4, show_default=True, type=int, callback=positive_int,
+              help="Reports rendered at once (kernel start-up is mostly waiting: 4 suits 2 cores).")
+@click.option("--workshops", "workshops_dir", default="workshops", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path), help="Folder of workshop session records.")
+@click.option("--notebook", default="notebooks/region_report.ipynb", show_default=True,
+              type=click.Path(dir_okay=False, exists=True, path_type=Path), help="The report notebook.")
+@index_option
+@handle_errors
+def report(regions: tuple[str, ...], all_pilots: bool, out_dir: Path, jobs: int, workshops_dir: Path,
+           notebook: Path, index: Path) -> None:
+    """Render a peer-learning report per region (REGION... or --all) and reports/index.html.
+
+    Each report is executed with papermill and exported to offline HTML; the executed notebook
+    is kept next to it. A failed region does not stop the others: failures are listed at the
+    end and the exit code is 1.
+    """
+    import time
+
+    from kb.batch import render_reports, resolve_regions
+    from kb.index import read_stamp
+
+    if not regions and not all_pilots:
+        raise click.UsageError("name at least one REGION, or use --all for the 12 pilot regions")
+    targets = resolve_regions(list(regions), all_pilots)
+    read_stamp(index)
+    started = time.perf_counter()
+    bar = None
+    if sys.stderr.isatty():
+        bar = click.progressbar(length=len(targets), label="rendering", file=sys.stderr)
+        bar.__enter__()
+
+    def progress(outcome: Any) -> None:
+        if bar is not None:
+            bar.update(1)
+
+    try:
+        outcomes = render_reports(targets, out_dir, index, workshops_dir, notebook=notebook, workers=jobs,
+                                  progress=progress)
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    failed = [o for o in outcomes if not o.ok]
+    seconds = time.perf_counter() - started
+    click.echo(f"{len(outcomes) - len(failed)} of {len(outcomes)} report(s) written to {out_dir}/ "
+               f"in {seconds:.1f} s; index: {out_dir}/index.html")
+    for o in failed:
+        click.echo(f"FAILED {o.name}: {o.error} (executed notebook: {o.notebook})", err=True)
+    if failed:
+        sys.exit(1)
+
+
 def main() -> None:
     cli()
 

@@ -35,7 +35,7 @@ from kb.text import americanise, plain_text, words
 
 STAMP = "stamp.json"
 LEXICON = "lexicon.json"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 KEEP_GENERATIONS = 2
 Progress = Callable[[int, int], None]
 
@@ -60,6 +60,9 @@ def schema() -> Schema:
         verification=ID(stored=True),
         evidence=ID(stored=True),
         summary=STORED(),
+        governance=STORED(),
+        transferability=STORED(),
+        partner_regions=STORED(),
         sources=STORED(),
         nuts=STORED(),
         path=STORED(),
@@ -101,6 +104,9 @@ def document(p: Practice) -> dict:
         "verification": p.verification,
         "evidence": p.evidence,
         "summary": plain_text(p.summary),
+        "governance": plain_text(p.sections.get("Governance and monitoring", "")),
+        "transferability": plain_text(p.sections.get("Transferability", "")),
+        "partner_regions": list(p.partner_regions),
         "sources": [{"url": s.url, "title": s.title} for s in p.sources],
         "nuts": list(p.nuts),
         "path": p.path,

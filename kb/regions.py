@@ -53,10 +53,18 @@ class Region:
         return tuple(dict.fromkeys((self.name, *self.native, *self.names)))
 
 
+_LATIN = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "æ": "ae", "þ": "th", "ı": "i", "ß": "ss", "œ": "oe",
+                        "ð": "d", "ħ": "h"})
+
+
 def slugify(text: str) -> str:
-    """Return `text` folded to ASCII, lower case, hyphenated (`Région de Bruxelles` -> `region-de-bruxelles`)."""
-    text = fold(text).replace("ß", "ss")
-    text = re.sub(r"[^a-z0-9]+", "-", text.encode("ascii", "ignore").decode())
+    """Return `text` folded to ASCII, lower case, hyphenated (`Région de Bruxelles` -> `region-de-bruxelles`);
+    '' when the text is not in Latin script (Greek and Cyrillic names get no slug from their name)."""
+    folded = fold(text).translate(_LATIN)
+    letters = [ch for ch in folded if ch.isalpha()]
+    if letters and sum(not ch.isascii() for ch in letters) > len(letters) // 4:
+        return ""
+    text = re.sub(r"[^a-z0-9]+", "-", folded.encode("ascii", "ignore").decode())
     return text.strip("-")
 
 

@@ -147,6 +147,7 @@ class Index:
             self.lexicon: dict[str, int] = json.load(fh)
         self._searcher = self._ix.searcher()
         self._lock = threading.Lock()
+        self._documents: list[dict[str, Any]] | None = None
 
     def close(self) -> None:
         self._searcher.close()
@@ -273,7 +274,14 @@ class Index:
         return doc
 
     def all_ids(self) -> list[str]:
-        return sorted(d["id"] for d in self._searcher.all_stored_fields())
+        return sorted(d["id"] for d in self.documents())
+
+    def documents(self) -> list[dict[str, Any]]:
+        """Return the stored fields of every practice, sorted by id (read once per open index)."""
+        if self._documents is None:
+            with self._lock:
+                self._documents = sorted(self._searcher.all_stored_fields(), key=lambda d: d["id"])
+        return self._documents
 
     def _run(self, text: str, query: Query, origins: dict[tuple[str, str], str], filters: Filters,
              limit: int, with_highlights: bool, notes: list[str], corrections: list[str]) -> SearchResult:

@@ -1,0 +1,262 @@
+"""Render a parameterised notebook into offline HTML reports, one per job, in parallel.
+
+Each job runs the notebook under papermill with its own parameters, keeps the executed notebook
+as `<name>.ipynb` for audit and exports `<name>.html` with the offline template in
+`kb/templates/offline` (no CDN scripts, print CSS for A4). Jobs are isolated from each other:
+a failure (an exception in a cell, a missing kernel, anything) becomes a `RenderOutcome` with
+`ok=False` and never stops the other jobs, and a failed job leaves an older `<name>.html` as it
+was. Files are written to a temporary name in the output folder and moved into place with
+`os.replace`, so a reader never sees a half-written file.
+
+papermill and nbconvert take 2.5-3 s to import, so they are imported on first use: `import
+kb.render` stays cheap for the command line.
+"""
+
+from __future__ import annotations
+
+import copy
+import multiprocessing
+import os
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from nbconvert import HTMLExporter
+    from nbformat import NotebookNode
+
+__all__ = ["TEMPLATE_ROOT", "RenderJob", "RenderOutcome", "export_html", "render_many", "render_one"]
+
+#: Folder holding nbconvert template folders; found next to this module so it works when installed.
+TEMPLATE_ROOT = Path(__file__).resolve().parent / "templates"
+TEMPLATE_NAME = "offline"
+#: Cells papermill tags: the notebook's defaults and the injected values. Reports never show them.
+PARAMETER_TAGS = frozenset({"injected-parameters", "parameters"})
+_MAX_ERROR = 500
+
+
+@dataclass(frozen=True)
+class RenderJob:
+    """One report to render: `name` is the output stem (a region slug), `parameters` go to papermill."""
+
+    name: str
+    parameters: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class RenderOutcome:
+    """What happened to one job. `html` is None on failure; `notebook` is where the executed
+    (or, on failure, partly executed) notebook is kept; `error` is one line, e.g.
+    "cell 3: ValueError: boom"."""
+
+    name: str
+    ok: bool
+    html: str | None
+    notebook: str
+    seconds: float
+    error: str | None
+
+
+# One exporter per process: building the first one loads templates and CSS (≈ 0.4-0.75 s),
+# reusing it makes each later export ≈ 0.02 s.
+_EXPORTER: HTMLExporter | None = None
+
+
+def _exporter() -> HTMLExporter:
+    """The process's HTMLExporter with the offline template, created on first use."""
+    global _EXPORTER
+    if _EXPORTER is None:
+        from nbconvert import HTMLExporter
+        from traitlets.config import Config
+
+        c = Config()
+        c.HTMLExporter.exclude_input = True
+        c.HTMLExporter.exclude_input_prompt = True
+        c.HTMLExporter.exclude_output_prompt = True
+        c.HTMLExporter.embed_images = True
+        c.TagRemovePreprocessor.enabled = True
+        c.TagRemovePreprocessor.remove_cell_tags = set(PARAMETER_TAGS)
+        _EXPORTER = HTMLExporter(config=c, template_name=TEMPLATE_NAME, extra_template_basedirs=[str(TEMPLATE_ROOT)])
+    return _EXPORTER
+
+
+def export_html(nb: NotebookNode) -> str:
+    """Offline HTML of an executed notebook: outputs only, no parameter cells, no external scripts.
+
+    The notebook is not changed: widget state (which would add a CDN loader for the widget
+    manager) is dropped from a copy.
+    """
+    if "widgets" in nb.get("metadata", {}):
+        nb = copy.deepcopy(nb)
+        del nb.metadata["widgets"]
+    body, _ = _exporter().from_notebook_node(nb)
+    return body
+
+
+def _check_name(name: str) -> None:
+    """Reject names that are not a plain file stem, so a job can only write inside out_dir."""
+    if not name or name in {".", ".."} or name.startswith(".") or "/" in name or "\\" in name or "\0" in name:
+        raise ValueError(f"job name must be a plain file stem (no path, not hidden): {name!r}")
+
+
+def _one_line(text: str) -> str:
+    """Squash a message onto one line and cap its length, for logs and tables."""
+    line = " ".join(str(text).split())
+    return line if len(line) <= _MAX_ERROR else line[: _MAX_ERROR - 1] + "…"
+
+
+def _describe(exc: BaseException) -> str:
+    """One line about a failure: the notebook cell and exception for cell errors, else the exception."""
+    if all(hasattr(exc, a) for a in ("exec_count", "ename", "evalue")):  # papermill's PapermillExecutionError
+        return _one_line(f"cell {exc.exec_count}: {exc.ename}: {exc.evalue}")  # type: ignore[attr-defined]
+    message = str(exc)
+    return _one_line(f"{type(exc).__name__}: {message}" if message else type(exc).__name__)
+
+
+def _temp_path(out_dir: Path, name: str, suffix: str) -> Path:
+    """A hidden, unique sibling of the final file, so os.replace stays on one file system."""
+    return out_dir / f".{name}.{os.getpid()}.{uuid.uuid4().hex[:8]}{suffix}"
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    """Write text to `path` so that readers see the old file or the whole new one, never a part."""
+    tmp = _temp_path(path.parent, path.stem, ".tmp" + path.suffix)
+    try:
+        with open(tmp, "x", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def render_one(notebook: Path, job: RenderJob, out_dir: Path, kernel_name: str = "python3") -> RenderOutcome:
+    """Execute `notebook` with the job's parameters and export it; never raises for a failed run.
+
+    Writes `out_dir/<name>.ipynb` (also when a cell fails, as papermill saves the failed notebook)
+    and, on success only, `out_dir/<name>.html`. Raises ValueError only for a bad job name.
+    """
+    _check_name(job.name)
+    start = time.perf_counter()
+    out_dir = Path(out_dir)
+    notebook = Path(notebook).resolve()
+    nb_path = out_dir / f"{job.name}.ipynb"
+    html_path = out_dir / f"{job.name}.html"
+    # papermill rewrites its output after every cell: run into a temporary file (ending in
+    # .ipynb, as papermill expects) and move it into place once it stops.
+    tmp_nb = _temp_path(out_dir, job.name, ".tmp.ipynb")
+    error: str | None = None
+    try:
+        import papermill
+
+        out_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            executed = papermill.execute_notebook(
+                str(notebook),
+                str(tmp_nb),
+                parameters=dict(job.parameters),
+                kernel_name=kernel_name,
+                progress_bar=False,
+                cwd=str(notebook.parent),
+                # The kernel's warning about TCP transport on every start is noise in a batch log.
+                extra_arguments=["--IPKernelApp.log_level=ERROR"],
+            )
+        finally:
+            if tmp_nb.exists():
+                os.replace(tmp_nb, nb_path)
+        _write_atomic(html_path, export_html(executed))
+    except Exception as exc:
+        error = _describe(exc)
+    finally:
+        tmp_nb.unlink(missing_ok=True)
+    return RenderOutcome(
+        name=job.name,
+        ok=error is None,
+        html=str(html_path) if error is None else None,
+        notebook=str(nb_path),
+        seconds=round(time.perf_counter() - start, 3),
+        error=error,
+    )
+
+
+def _pool_context() -> multiprocessing.context.BaseContext:
+    """Start workers from a clean forkserver that has papermill and nbconvert imported already.
+
+    Plain fork would copy the caller's state (event loops, ZeroMQ sockets and threads left by an
+    earlier in-process render), which is unsafe; spawn would re-import papermill and nbconvert
+    (2.5-3 s) in every worker. Platforms without forkserver (Windows) use spawn.
+    """
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    ctx = multiprocessing.get_context("forkserver")
+    # Only takes effect if this process has not started its forkserver yet.
+    ctx.set_forkserver_preload(["papermill", "nbconvert", __name__])
+    return ctx
+
+
+def render_many(
+    notebook: Path,
+    jobs: list[RenderJob],
+    out_dir: Path,
+    workers: int = 4,
+    progress: Callable[[RenderOutcome], None] | None = None,
+    kernel_name: str = "python3",
+) -> list[RenderOutcome]:
+    """Render every job, `workers` at a time, and return the outcomes in the jobs' order.
+
+    Four workers suit 2-core machines: kernel start-up is mostly waiting (PERFORMANCE.md).
+    `progress` is called in this process as each job finishes. Job names must be distinct
+    file stems (ValueError before anything runs otherwise).
+    """
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, got {workers}")
+    names = [job.name for job in jobs]
+    for name in names:
+        _check_name(name)
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        raise ValueError(f"job names must be unique; repeated: {', '.join(duplicates)}")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    notebook = Path(notebook).resolve()
+
+    if workers == 1 or len(jobs) <= 1:
+        outcomes = []
+        for job in jobs:
+            outcome = render_one(notebook, job, out_dir, kernel_name)
+            outcomes.append(outcome)
+            if progress is not None:
+                progress(outcome)
+        return outcomes
+
+    results: list[RenderOutcome | None] = [None] * len(jobs)
+    start = time.perf_counter()
+    executor = ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=_pool_context())
+    try:
+        futures: dict[Future[RenderOutcome], int] = {
+            executor.submit(render_one, notebook, job, out_dir, kernel_name): i for i, job in enumerate(jobs)
+        }
+        for future in as_completed(futures):
+            i = futures[future]
+            try:
+                outcome = future.result()
+            except Exception as exc:  # the worker died or the job could not be sent to it
+                outcome = RenderOutcome(
+                    name=jobs[i].name,
+                    ok=False,
+                    html=None,
+                    notebook=str(out_dir / f"{jobs[i].name}.ipynb"),
+                    seconds=round(time.perf_counter() - start, 3),
+                    error=_one_line(f"{type(exc).__name__}: {exc}"),
+                )
+            results[i] = outcome
+            if progress is not None:
+                progress(outcome)
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
+    return [outcome for outcome in results if outcome is not None]
