@@ -46,3 +46,17 @@ def real_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     index = tmp_path_factory.mktemp("real-index") / "index"
     build_index(REAL_PRACTICES, index)
     return index
+
+
+HOSTILE = FIXTURES / "hostile"
+
+
+@pytest.fixture(scope="session")
+def hostile_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An index of the good corpus plus a record whose every field carries HTML and script."""
+    root = tmp_path_factory.mktemp("hostile")
+    practices = make_corpus(root)
+    shutil.copytree(HOSTILE, practices, dirs_exist_ok=True)
+    index = root / "index"
+    build_index(practices, index)
+    return index

@@ -1,0 +1,68 @@
+"""Rendering reports in batch, end to end (kb/batch.py, kb report)."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from kb.batch import render_reports, resolve_regions
+from kb.cli import cli
+from kb.regions import regions
+
+NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "region_report.ipynb"
+
+
+class Refs(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.sections: list[str] = []
+        self.external: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "section" and a.get("id"):
+            self.sections.append(a["id"] or "")
+        for name in ("src", "href"):
+            value = a.get(name) or ""
+            if tag in ("script", "link", "img", "iframe") and value and not value.startswith(("data:", "#")):
+                self.external.append(value)
+
+
+def test_one_failing_region_does_not_stop_the_others(fixture_index: Path, tmp_path: Path) -> None:
+    targets = [regions()["saxony"], regions()["eu"], regions()["greater-manchester"]]
+    out = tmp_path / "reports"
+    outcomes = render_reports(targets, out, fixture_index, tmp_path / "none", notebook=NOTEBOOK, workers=2,
+                              generated_on="2026-01-01")
+    assert [o.name for o in outcomes] == ["saxony", "eu", "greater-manchester"]
+    assert [o.ok for o in outcomes] == [True, False, True]
+    assert "not a region a report can be made for" in (outcomes[1].error or "")
+    assert Path(outcomes[1].notebook).exists() and not (out / "eu.html").exists()
+    page = (out / "saxony.html").read_text(encoding="utf-8")
+    refs = Refs()
+    refs.feed(page)
+    assert refs.sections == ["at-a-glance", "indicators", "challenges", "practices", "peers", "partnerships",
+                             "funding", "actions", "sources"]
+    assert refs.external == []
+    assert "region = " not in page
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "saxony.html" in index and "failed:" in index and "greater-manchester.html" in index
+
+
+def test_cli_lists_failures_and_exits_1(fixture_index: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["report", "eu", "--index", str(fixture_index), "--out", str(tmp_path),
+                                      "--notebook", str(NOTEBOOK), "--jobs", "1"])
+    assert result.exit_code == 1
+    assert "0 of 1 report(s)" in result.output
+    assert "FAILED eu:" in result.stderr
+
+
+def test_cli_needs_a_region(fixture_index: Path) -> None:
+    result = CliRunner().invoke(cli, ["report", "--index", str(fixture_index)])
+    assert result.exit_code == 2 and "--all" in result.output
+
+
+def test_all_means_the_twelve_pilots() -> None:
+    assert [r.slug for r in resolve_regions([], True)][:2] == ["hauts-de-france", "norra-mellansverige"]
+    assert len(resolve_regions(["saxony", "DED2"], True)) == 12

@@ -1,0 +1,173 @@
+"""Region reports as data and HTML (kb/report.py, kb/report_html.py)."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+import yaml
+
+from kb.report import SECTIONS, build_report
+from kb.report_html import render_all
+
+
+class Collector(HTMLParser):
+    """Collects section ids, external references and script elements of an HTML page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sections: list[str] = []
+        self.refs: list[tuple[str, str]] = []
+        self.scripts: list[str] = []
+        self.handlers: list[str] = []
+        self._in_script = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "section" and a.get("id"):
+            self.sections.append(a["id"] or "")
+        for name in ("src", "href"):
+            if tag in ("script", "link", "img", "iframe") and a.get(name):
+                self.refs.append((tag, a[name] or ""))
+        self.handlers += [k for k in a if k.startswith("on")]
+        if tag == "a" and (a.get("href") or "").lower().startswith("javascript:"):
+            self.handlers.append("javascript-href")
+        self._in_script = tag == "script"
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_script = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_script:
+            self.scripts.append(data)
+
+
+def parse(html: str) -> Collector:
+    c = Collector()
+    c.feed(html)
+    return c
+
+
+@pytest.fixture(scope="module")
+def saxony(fixture_index: Path):  # type: ignore[no-untyped-def]
+    return build_report("saxony", index_dir=fixture_index, workshops_dir="/nonexistent", generated_on="2026-01-01")
+
+
+def test_sections_in_order_without_feedback(saxony) -> None:  # type: ignore[no-untyped-def]
+    expected = [s for s in SECTIONS if s != "workshop-feedback"]
+    assert saxony.sections == expected
+    assert parse(render_all(saxony)).sections == expected
+
+
+def test_at_a_glance_uses_facts_and_marks_unknowns(saxony) -> None:  # type: ignore[no-untyped-def]
+    p = saxony.profile
+    assert p.name == "Saxony" and "Sachsen" in p.native_names and p.cohort == 2017
+    assert p.nuts["2021"] == ["DED2", "DED4", "DED5"]
+    assert "microelectronics / semiconductors (Silicon Saxony)" in p.key_sectors
+    html = render_all(saxony)
+    assert "Stated challenges</th><td><span class=\"unknown\">unknown</span>" in html
+
+
+def test_indicator_rows_state_source_and_year(saxony) -> None:  # type: ignore[no-untyped-def]
+    ids = [row.id for row in saxony.indicators]
+    assert {"gerd_pct_gdp", "berd_pct_gdp", "hrst_pct_active", "patents_per_million", "unemployment_rate",
+            "gdp_pps_index_eu27", "broadband_households", "i40_readiness_rank", "ris2019_rii"} <= set(ids)
+    for row in saxony.indicators:
+        assert row.cite >= 1
+        if row.region.value is not None:
+            assert row.region.year is not None
+    numbers = {n for n, _, _ in saxony.sources}
+    assert all(row.cite in numbers for row in saxony.indicators)
+
+
+def test_challenges_map_to_themes(saxony) -> None:  # type: ignore[no-untyped-def]
+    assert saxony.challenges
+    for ch in saxony.challenges:
+        if ch.indicator:
+            assert ch.themes and ch.gap is not None
+
+
+def test_practices_say_why_and_cite_sources(saxony) -> None:  # type: ignore[no-untyped-def]
+    assert saxony.practices
+    for p in saxony.practices:
+        assert p.why and p.cites
+    own = [p for p in saxony.practices if p.own]
+    assert all(p.region == "saxony" for p in own)
+
+
+def test_actions_cite_a_practice_in_the_report(saxony) -> None:  # type: ignore[no-untyped-def]
+    shown = {p.id for p in saxony.practices}
+    for action in saxony.actions:
+        assert action.practice in shown and action.cites
+
+
+def test_peers_and_funding_present(saxony) -> None:  # type: ignore[no-untyped-def]
+    assert saxony.peers is not None and len(saxony.peers.peers) == 5
+    assert {row.assessment.id for row in saxony.funding} >= {"erdf-2021-2027-po1", "just-transition-fund"}
+
+
+def test_every_cited_number_is_listed(saxony) -> None:  # type: ignore[no-untyped-def]
+    import re
+
+    html = render_all(saxony)
+    cited = {int(n) for n in re.findall(r'href="#src-(\d+)"', html)}
+    listed = {int(n) for n in re.findall(r'<li id="src-(\d+)"', html)}
+    assert cited and cited <= listed
+
+
+def test_same_inputs_same_report(fixture_index: Path, saxony) -> None:  # type: ignore[no-untyped-def]
+    again = build_report("saxony", index_dir=fixture_index, workshops_dir="/nonexistent", generated_on="2026-01-01")
+    assert render_all(again) == render_all(saxony)
+
+
+def test_nothing_in_a_report_loads_from_another_host(saxony) -> None:  # type: ignore[no-untyped-def]
+    c = parse(render_all(saxony))
+    assert all(src.startswith("data:") for _, src in c.refs), c.refs
+
+
+def test_record_text_is_escaped(hostile_index: Path) -> None:
+    report = build_report("saxony", index_dir=hostile_index, workshops_dir="/nonexistent", practices_limit=20,
+                          generated_on="2026-01-01")
+    assert "fx-hostile-record" in {p.id for p in report.practices}
+    html = render_all(report)
+    c = parse(html)
+    assert c.scripts == []
+    assert c.handlers == []
+    assert not [r for r in c.refs if "evil" in r[1] or r[1] == "x"]
+    assert "&lt;script&gt;alert(&quot;title&quot;)&lt;/script&gt;" in html
+    assert "&lt;img src=x onerror=alert(&#x27;gov&#x27;)&gt;" in html
+
+
+def test_feedback_section_only_when_ratings_exist(fixture_index: Path, tmp_path: Path) -> None:
+    workshops = tmp_path / "workshops"
+    workshops.mkdir()
+    (workshops / "2026-03-01-monitoring.yaml").write_text(yaml.safe_dump({
+        "date": "2026-03-01", "theme": "monitoring-evaluation", "regions": ["saxony", "wallonia"],
+        "practices": ["fx-lapland-foresight-network"],
+        "ratings": [{"region": "saxony", "practice": "fx-lapland-foresight-network", "score": 4,
+                     "comment": "<b>useful</b>"}],
+        "actions": [{"region": "saxony", "text": "Pilot a foresight panel", "owner": "SMWA", "due": "2026-09-30"}],
+    }), encoding="utf-8")
+    report = build_report("saxony", index_dir=fixture_index, workshops_dir=workshops, generated_on="2026-01-01")
+    assert report.sections == list(SECTIONS)
+    html = render_all(report)
+    assert parse(html).sections == list(SECTIONS)
+    assert "&lt;b&gt;useful&lt;/b&gt;" in html and "Pilot a foresight panel" in html
+    other = build_report("wallonia", index_dir=fixture_index, workshops_dir=workshops, generated_on="2026-01-01")
+    assert "workshop-feedback" not in other.sections
+
+
+def test_uk_region_report(fixture_index: Path) -> None:
+    gm = build_report("UKD3", index_dir=fixture_index, workshops_dir="/nonexistent", generated_on="2026-01-01")
+    gdp = next(r for r in gm.indicators if r.id == "gdp_pps_index_eu27")
+    assert gdp.region.value is not None and "EU28" in gdp.region.note
+    erdf = next(f.assessment for f in gm.funding if f.assessment.id == "erdf-2021-2027-po1")
+    assert erdf.eligible is False
+
+
+def test_pseudo_regions_have_no_report(fixture_index: Path) -> None:
+    from kb.errors import KBError
+
+    with pytest.raises(KBError, match="not a region a report can be made for"):
+        build_report("multi-region", index_dir=fixture_index)
