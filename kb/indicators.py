@@ -9,12 +9,13 @@ employment for shares of employment).
 
 from __future__ import annotations
 
+import csv
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 
-from kb.data import load_csv, load_yaml
+from kb.data import data_path, load_yaml
 from kb.regions import Region, countries, regions
 
 EU_MEDIAN_MIN_REGIONS = 50
@@ -52,8 +53,12 @@ def indicators() -> dict[str, Indicator]:
 @lru_cache(maxsize=1)
 def _series() -> dict[tuple[str, str], dict[int, float]]:
     table: dict[tuple[str, str], dict[int, float]] = defaultdict(dict)
-    for row in load_csv("indicators.csv"):
-        table[(row["nuts"], row["indicator"])][int(row["year"])] = float(row["value"])
+    with data_path("indicators.csv").open(encoding="utf-8", newline="") as fh:
+        rows = csv.reader(fh)
+        if next(rows) != ["nuts", "indicator", "year", "value"]:
+            raise ValueError("kb/data/indicators.csv: unexpected header")
+        for nuts, indicator, year, value in rows:
+            table[(nuts, indicator)][int(year)] = float(value)
     return dict(table)
 
 

@@ -6,7 +6,6 @@ random Dirichlet weight draws in which it stays in the top k)."""
 from __future__ import annotations
 
 import math
-import random
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -106,6 +105,28 @@ def _distance(a: tuple[float | None, ...], b: tuple[float | None, ...], weights:
     return math.sqrt(sum(w * (x - y) ** 2 for x, y, w in pairs) * sum(weights) / used)
 
 
+def _stability(me: tuple[float | None, ...], rows: list[tuple[float | None, ...]], names: list[str],
+               top: list[str], k: int, draws: int) -> dict[str, float]:
+    """Return, for each region in `top`, the share of `draws` random Dirichlet(1, ..., 1)
+    weightings under which it stays among the k nearest (same distance as `_distance`)."""
+    import numpy as np
+
+    if not rows:
+        return {}
+    mine = np.array([np.nan if x is None else x for x in me], dtype=float)
+    other = np.array([[np.nan if x is None else x for x in row] for row in rows], dtype=float)
+    both = ~np.isnan(other) & ~np.isnan(mine)
+    sq = np.where(both, (other - mine) ** 2, 0.0)
+    weights = np.random.default_rng(SEED).dirichlet(np.ones(len(me)), size=draws)
+    used = both.astype(float) @ weights.T
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dist = np.where(used > 0, (sq @ weights.T) / used, np.inf)
+    order = np.lexsort((np.arange(len(names))[:, None].repeat(draws, 1), dist), axis=0)[:k]
+    counts = np.bincount(order.ravel(), minlength=len(names))
+    index = {name: i for i, name in enumerate(names)}
+    return {name: float(counts[index[name]]) / draws for name in top}
+
+
 def find_peers(region: Region, k: int = 5, other_countries: bool = False, draws: int = DRAWS) -> PeerResult:
     """Return the k regions structurally closest to `region` (never the region itself).
 
@@ -126,16 +147,7 @@ def find_peers(region: Region, k: int = 5, other_countries: bool = False, draws:
     equal = [1.0 / n] * n
     ranked = sorted(candidates, key=lambda s: (_distance(me, z[s], equal), s))
     top = ranked[:k]
-    rng = random.Random(SEED)
-    stay = dict.fromkeys(top, 0)
-    for _ in range(draws):
-        g = [rng.gammavariate(1.0, 1.0) for _ in range(n)]
-        total = sum(g)
-        w = [x / total for x in g]
-        best = sorted(candidates, key=lambda s: (_distance(me, z[s], w), s))[:k]
-        for s in best:
-            if s in stay:
-                stay[s] += 1
+    stay = _stability(me, [z[s] for s in candidates], candidates, top, k, draws)
     peers = []
     for slug in top:
         diffs = sorted((abs(a - b), v.label) for a, b, v in zip(me, z[slug], vs, strict=True)
@@ -146,7 +158,7 @@ def find_peers(region: Region, k: int = 5, other_countries: bool = False, draws:
         reasons = [f"closest on {', '.join(closest)}", f"furthest on {', '.join(furthest)}"]
         peers.append(Peer(region=slug, name=other.name, country=country_name(other.country),
                           distance=round(_distance(me, z[slug], equal), 3),
-                          stability=round(stay[slug] / draws, 2), reasons=reasons,
+                          stability=round(stay[slug], 2), reasons=reasons,
                           closest=closest, furthest=furthest))
     return PeerResult(region=region.slug, name=region.name, peers=peers, variables=[v.label for v in vs],
                       candidates=len(candidates))

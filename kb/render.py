@@ -163,6 +163,8 @@ def render_one(notebook: Path, job: RenderJob, out_dir: Path, kernel_name: str =
                 kernel_name=kernel_name,
                 progress_bar=False,
                 cwd=str(notebook.parent),
+                # Save once at the end (and on failure), not after every cell: reports carry large outputs.
+                request_save_on_cell_execute=False,
                 # The kernel's warning about TCP transport on every start is noise in a batch log.
                 extra_arguments=["--IPKernelApp.log_level=ERROR"],
             )
