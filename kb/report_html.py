@@ -91,6 +91,8 @@ def render_indicators(r: RegionReport) -> str:
         [StripRow(f"{row.label}", row.position, row.peer_position, row.pilot_position) for row in r.indicators],
         f"{r.region.name}: position among EU regions (percentile, right = better)",
     )
+    cols = ("<colgroup><col style='width:24%'><col style='width:17%'><col style='width:12%'><col style='width:8%'>"
+            "<col style='width:11%'><col style='width:11%'><col style='width:10%'><col style='width:7%'></colgroup>")
     head = ("<tr><th>Indicator</th><th>Unit</th><th>Region</th><th>Year</th><th>Peers' median</th>"
             "<th>Pilot regions' median</th><th>EU median</th><th>Source</th></tr>")
     body = []
@@ -109,7 +111,7 @@ def render_indicators(r: RegionReport) -> str:
                "by employment), always in one year for all its parts. The EU median is the median over the EU's "
                "NUTS 2 regions with data in the region's year (or their latest year when too few have it).</p>")
     figure = f'<figure class="chart">{strip}</figure>'
-    return section("indicators", explain + figure + f'<table class="data"><thead>{head}</thead>'
+    return section("indicators", explain + figure + f'<table class="data fixed">{cols}<thead>{head}</thead>'
                                                     f'<tbody>{"".join(body)}</tbody></table>')
 
 
@@ -184,11 +186,14 @@ def render_funding(r: RegionReport) -> str:
         rows.append(f"<tr><td>{esc(a.name)} {badge(a.verification, a.verification)}</td><td>{esc(a.level)}</td>"
                     f"<td>{badge(text, kind)}</td><td><ul>{''.join(f'<li>{esc(x)}</li>' for x in a.reasons)}</ul>"
                     f"</td><td>{cites(row.cites)}</td></tr>")
-    head = "<tr><th>Instrument</th><th>Level</th><th>For this region</th><th>Reasons</th><th>Sources</th></tr>"
+    head = ("<colgroup><col style='width:28%'><col style='width:8%'><col style='width:11%'><col style='width:43%'>"
+            "<col style='width:10%'></colgroup><tr><th>Instrument</th><th>Level</th><th>For this region</th>"
+            "<th>Reasons</th><th>Sources</th></tr>")
     intro = ("<p>Every instrument in the knowledge base, checked against the region with explicit rules (EU "
              "membership, the UK after 2020, pilot membership, Just Transition territories, category of region "
              "where sourced).</p>")
-    return section("funding", intro + f"<table class='data'><thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>")
+    return section("funding", intro + f"<table class='data fixed'>{head.split('<tr>')[0]}<thead><tr>"
+                                      f"{head.split('<tr>', 1)[1]}</thead><tbody>{''.join(rows)}</tbody></table>")
 
 
 def render_actions(r: RegionReport) -> str:
@@ -249,17 +254,18 @@ STYLE = """<style>
 .kb-report th,.kb-report td{border-bottom:1px solid #dde2ea;padding:.3rem .45rem;text-align:left !important;vertical-align:top}
 .kb-report table.data{table-layout:auto;font-size:.86rem}.kb-report ul{margin:.2rem 0;padding-left:1.2rem}
 .kb-report table.facts th{width:14rem;color:#3a4656}.kb-report td.num{text-align:right !important;white-space:nowrap}
-.kb-report .note{color:#5b6675;font-size:.85rem}.kb-report .unknown{color:#8a5a00;font-style:italic}
+.kb-report .note{color:#5b6675;font-size:.85rem;white-space:normal}.kb-report .unknown{color:#8a5a00;font-style:italic}
 .kb-report .badge{display:inline-block;border-radius:.7rem;padding:0 .5rem;font-size:.78rem;border:1px solid #aab4c3;background:#f3f5f8;color:#1d2430;white-space:nowrap}
 .kb-report .badge-verified,.kb-report .badge-eligible,.kb-report .badge-evaluated{background:#e3f1e4;border-color:#3c8d40}
 .kb-report .badge-partial,.kb-report .badge-unknown,.kb-report .badge-results{background:#fff4df;border-color:#d9822b}
 .kb-report .badge-unverified,.kb-report .badge-no{background:#fbe5e5;border-color:#b33}
 .kb-report .badge-own{background:#0b4f8a;color:#fff;border-color:#0b4f8a}
-.kb-report article.practice{border:1px solid #dde2ea;border-radius:.4rem;padding:.2rem .9rem;margin:.8rem 0;break-inside:avoid}
+.kb-report article.practice{border:1px solid #dde2ea;border-radius:.4rem;padding:.2rem .9rem;margin:.8rem 0}
 .kb-report article.practice h3{margin:.5rem 0 .2rem;font-size:1.08rem}.kb-report .meta{color:#3a4656;font-size:.88rem}
 .kb-report .why{font-style:italic}.kb-report sup.cite{font-size:.7rem}.kb-report figure.chart{margin:.5rem 0}
 .kb-report ol.sources{font-size:.85rem;word-break:break-word}.kb-report footer{margin-top:2rem;font-size:.8rem;color:#5b6675;border-top:1px solid #dde2ea}
-@media print{.kb-report section{break-before:page}.kb-report section:first-of-type{break-before:auto}
+.kb-report table.fixed{table-layout:fixed}.kb-report td{overflow-wrap:anywhere}
+@media print{.kb-report a[href]::after{content:none !important}.kb-report{font-size:10pt}.kb-report section{break-before:page}.kb-report section:first-of-type{break-before:auto}
 .kb-report a{color:inherit;text-decoration:none}.kb-report tr{break-inside:avoid}}
 </style>"""
 
