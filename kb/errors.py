@@ -58,6 +58,14 @@ class IndexMissing(KBError):
         super().__init__(f"no index at {path}: run `kb index` first")
 
 
+class IndexOutdated(KBError):
+    """The index was built by another version of kb with a different layout."""
+
+    def __init__(self, path: str, version: int):
+        self.path = path
+        super().__init__(f"the index at {path} has layout version {version}, not the current one: run `kb index`")
+
+
 class IndexBusy(KBError):
     """Another build holds the index lock."""
 

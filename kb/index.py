@@ -22,26 +22,31 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
-
-from whoosh import index as whoosh_index
-from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from typing import TYPE_CHECKING, Any
 
 from kb import __version__
-from kb.analysis import analyzer
 from kb.corpus import Corpus, Practice, load_corpus
 from kb.errors import IndexBusy, IndexMissing, KBError
 from kb.regions import regions
 from kb.text import americanise, plain_text, words
 
+if TYPE_CHECKING:
+    from whoosh.fields import Schema
+
 STAMP = "stamp.json"
 LEXICON = "lexicon.json"
-SCHEMA_VERSION = 2
+DOCUMENTS = "documents.json"
+SCHEMA_VERSION = 3
 KEEP_GENERATIONS = 2
 Progress = Callable[[int, int], None]
 
 
 def schema() -> Schema:
     """Return the index schema (stored fields are what search results show)."""
+    from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+
+    from kb.analysis import analyzer
+
     text = analyzer()
     return Schema(
         id=ID(stored=True, unique=True),
@@ -215,12 +220,17 @@ def build_index(practices_dir: Path, index_dir: Path, progress: Progress | None 
         build_id = f"{now:%Y%m%dT%H%M%S.%fZ}-{secrets.token_hex(3)}"
         tmp = gens / f".tmp-{build_id}"
         tmp.mkdir()
+        from whoosh import index as whoosh_index
+
         ix = whoosh_index.create_in(str(tmp), schema())
         writer = ix.writer(limitmb=256)
         total = len(corpus.practices)
+        stored: list[dict[str, Any]] = []
         try:
             for n, practice in enumerate(corpus.practices, 1):
-                writer.add_document(**document(practice))
+                fields = document(practice)
+                writer.add_document(**fields)
+                stored.append({k: v for k, v in fields.items() if k not in ("body", "region_names")})
                 if progress:
                     progress(n, total)
             writer.commit()
@@ -232,6 +242,7 @@ def build_index(practices_dir: Path, index_dir: Path, progress: Progress | None 
         info = IndexInfo(build_id=build_id, corpus_hash=corpus.digest, built_at=now.isoformat(timespec="seconds"),
                          records=total, kb_version=__version__, schema_version=SCHEMA_VERSION)
         _write_json(tmp / LEXICON, lexicon(corpus))
+        _write_json(tmp / DOCUMENTS, stored)
         _write_json(tmp / STAMP, asdict(info))
         _fsync_dir(tmp)
         final = gens / build_id
@@ -251,6 +262,17 @@ def resolve(index_dir: Path) -> Path:
     if not (real / STAMP).is_file():
         raise IndexMissing(str(index_dir))
     return real
+
+
+def read_documents(index_dir: Path) -> tuple[IndexInfo, list[dict[str, Any]]]:
+    """Return the stamp and the stored fields of every practice (sorted by id) of the current
+    generation, without opening Whoosh: what reports need, at a fraction of the cost."""
+    real = resolve(index_dir)
+    with open(real / STAMP, encoding="utf-8") as fh:
+        info = IndexInfo(**{**json.load(fh), "path": str(real)})
+    with open(real / DOCUMENTS, encoding="utf-8") as fh:
+        docs = json.load(fh)
+    return info, sorted(docs, key=lambda d: d["id"])
 
 
 def read_stamp(index_dir: Path) -> IndexInfo:

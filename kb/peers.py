@@ -5,9 +5,12 @@ random Dirichlet weight draws in which it stays in the top k)."""
 
 from __future__ import annotations
 
+import heapq
 import math
+import random
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import mul
 
 from kb.data import load_yaml
 from kb.errors import KBError
@@ -109,22 +112,26 @@ def _stability(me: tuple[float | None, ...], rows: list[tuple[float | None, ...]
                top: list[str], k: int, draws: int) -> dict[str, float]:
     """Return, for each region in `top`, the share of `draws` random Dirichlet(1, ..., 1)
     weightings under which it stays among the k nearest (same distance as `_distance`)."""
-    import numpy as np
-
-    if not rows:
-        return {}
-    mine = np.array([np.nan if x is None else x for x in me], dtype=float)
-    other = np.array([[np.nan if x is None else x for x in row] for row in rows], dtype=float)
-    both = ~np.isnan(other) & ~np.isnan(mine)
-    sq = np.where(both, (other - mine) ** 2, 0.0)
-    weights = np.random.default_rng(SEED).dirichlet(np.ones(len(me)), size=draws)
-    used = both.astype(float) @ weights.T
-    with np.errstate(divide="ignore", invalid="ignore"):
-        dist = np.where(used > 0, (sq @ weights.T) / used, np.inf)
-    order = np.lexsort((np.arange(len(names))[:, None].repeat(draws, 1), dist), axis=0)[:k]
-    counts = np.bincount(order.ravel(), minlength=len(names))
-    index = {name: i for i, name in enumerate(names)}
-    return {name: float(counts[index[name]]) / draws for name in top}
+    rng = random.Random(SEED)
+    n = len(me)
+    gaps = [[0.0 if x is None or y is None else (x - y) ** 2 for x, y in zip(me, row, strict=True)] for row in rows]
+    masks = [[0.0 if x is None or y is None else 1.0 for x, y in zip(me, row, strict=True)] for row in rows]
+    complete = [all(m) for m in masks]
+    counts = dict.fromkeys(top, 0)
+    keyed = list(zip(names, gaps, masks, complete, strict=True))
+    for _ in range(draws):
+        g = [rng.gammavariate(1.0, 1.0) for _ in range(n)]
+        total = sum(g)
+        w = [x / total for x in g]
+        scored = []
+        for name, gap, mask, full in keyed:
+            num = sum(map(mul, w, gap))
+            used = 1.0 if full else sum(map(mul, w, mask))
+            scored.append((num / used if used else math.inf, name))
+        for _, name in heapq.nsmallest(k, scored):
+            if name in counts:
+                counts[name] += 1
+    return {name: counts[name] / draws for name in top}
 
 
 def find_peers(region: Region, k: int = 5, other_countries: bool = False, draws: int = DRAWS) -> PeerResult:

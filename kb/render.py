@@ -37,6 +37,7 @@ TEMPLATE_NAME = "offline"
 #: Cells papermill tags: the notebook's defaults and the injected values. Reports never show them.
 PARAMETER_TAGS = frozenset({"injected-parameters", "parameters"})
 _MAX_ERROR = 500
+KERNEL_START_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,10 @@ def _describe(exc: BaseException) -> str:
     return _one_line(f"{type(exc).__name__}: {message}" if message else type(exc).__name__)
 
 
+def _is_cell_error(exc: BaseException) -> bool:
+    return all(hasattr(exc, a) for a in ("exec_count", "ename", "evalue"))
+
+
 def _temp_path(out_dir: Path, name: str, suffix: str) -> Path:
     """A hidden, unique sibling of the final file, so os.replace stays on one file system."""
     return out_dir / f".{name}.{os.getpid()}.{uuid.uuid4().hex[:8]}{suffix}"
@@ -156,18 +161,26 @@ def render_one(notebook: Path, job: RenderJob, out_dir: Path, kernel_name: str =
 
         out_dir.mkdir(parents=True, exist_ok=True)
         try:
-            executed = papermill.execute_notebook(
-                str(notebook),
-                str(tmp_nb),
-                parameters=dict(job.parameters),
-                kernel_name=kernel_name,
-                progress_bar=False,
-                cwd=str(notebook.parent),
-                # Save once at the end (and on failure), not after every cell: reports carry large outputs.
-                request_save_on_cell_execute=False,
-                # The kernel's warning about TCP transport on every start is noise in a batch log.
-                extra_arguments=["--IPKernelApp.log_level=ERROR"],
-            )
+            for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
+                try:
+                    executed = papermill.execute_notebook(
+                        str(notebook),
+                        str(tmp_nb),
+                        parameters=dict(job.parameters),
+                        kernel_name=kernel_name,
+                        progress_bar=False,
+                        cwd=str(notebook.parent),
+                        # Save once at the end (and on failure), not after every cell: reports carry large outputs.
+                        request_save_on_cell_execute=False,
+                        # The kernel's warning about TCP transport on every start is noise in a batch log.
+                        extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+                    )
+                    break
+                except Exception as exc:
+                    # A cell error is the notebook's answer and would repeat; a kernel that died while
+                    # starting (two kernels picked the same free port at once) is worth another try.
+                    if _is_cell_error(exc) or attempt == KERNEL_START_ATTEMPTS:
+                        raise
         finally:
             if tmp_nb.exists():
                 os.replace(tmp_nb, nb_path)

@@ -19,11 +19,10 @@ from kb.data import load_yaml
 from kb.errors import KBError
 from kb.funding import Assessment, assess
 from kb.funding import networks as network_list
+from kb.index import read_documents
 from kb.indicators import Figure, eu_median, figure, indicators, median_of, percentile
 from kb.peers import PeerResult, find_peers
-from kb.query import recognise, tokenize
 from kb.regions import PILOT_REGIONS, Region, country_name, regions, resolve_region
-from kb.searching import Index
 from kb.text import fold, words
 from kb.themes import themes
 from kb.workshops import Feedback, feedback_for
@@ -269,6 +268,8 @@ def build_indicators(region: Region, peers: PeerResult | None, cit: Citations) -
 
 def themes_in(text: str) -> list[str]:
     """Return the themes a free text names (in any pilot language), via the search vocabulary."""
+    from kb.query import recognise, tokenize
+
     found, _ = recognise(tokenize(text))
     return [m.slug for m in found]
 
@@ -464,14 +465,16 @@ def _first_sentence(text: str) -> str:
 
 def build_report(region_name: str, index_dir: Path | str = "build/index", workshops_dir: Path | str = "workshops",
                  peers_k: int = 5, practices_limit: int = 8, generated_on: str | None = None,
-                 parameters: dict[str, Any] | None = None, index: Index | None = None) -> RegionReport:
+                 parameters: dict[str, Any] | None = None, index: Any = None) -> RegionReport:
     """Return every section of the report for one region (slug, NUTS code or name)."""
     region = resolve_region(region_name)
     if region.kind in ("multi-region", "eu"):
         raise KBError(f"{region_name!r} is not a region a report can be made for")
     cit = Citations()
-    ix = index or Index(index_dir)
-    documents = ix.documents()
+    if index is not None:
+        info, documents = index.info, index.documents()
+    else:
+        info, documents = read_documents(Path(index_dir))
     profile = build_profile(region, cit)
     try:
         peers: PeerResult | None = find_peers(region, k=peers_k)
@@ -487,8 +490,8 @@ def build_report(region_name: str, index_dir: Path | str = "build/index", worksh
     feedback = feedback_for(region.slug, Path(workshops_dir))
     footer = {
         "kb_version": __version__,
-        "index_build": ix.info.build_id,
-        "corpus_hash": ix.info.corpus_hash,
+        "index_build": info.build_id,
+        "corpus_hash": info.corpus_hash,
         "data": _data_years(rows),
         "parameters": dict(parameters or {}),
         "generated_on": generated_on or dt.date.today().isoformat(),

@@ -18,8 +18,8 @@ from whoosh import index as whoosh_index
 from whoosh.query import And, AndNot, Every, NumericRange, Or, Phrase, Prefix, Query, Term
 
 from kb.analysis import stem, terms
-from kb.errors import NotFound, UsageError
-from kb.index import LEXICON, IndexInfo, read_stamp, resolve
+from kb.errors import IndexOutdated, NotFound, UsageError
+from kb.index import LEXICON, SCHEMA_VERSION, IndexInfo, read_stamp, resolve
 from kb.query import ParsedQuery, parse
 from kb.regions import country_name, regions, resolve_country, resolve_region
 from kb.themes import resolve_theme, themes
@@ -142,6 +142,8 @@ class Index:
         self.path = Path(index_dir)
         self.generation = resolve(self.path)
         self.info: IndexInfo = read_stamp(self.path)
+        if self.info.schema_version != SCHEMA_VERSION:
+            raise IndexOutdated(str(self.path), self.info.schema_version)
         self._ix = whoosh_index.open_dir(str(self.generation))
         with open(self.generation / LEXICON, encoding="utf-8") as fh:
             self.lexicon: dict[str, int] = json.load(fh)
