@@ -198,3 +198,35 @@ def test_duplicate_job_names_are_rejected_before_running(tmp_path: Path) -> None
     with pytest.raises(ValueError, match="saxony"):
         render_many(HELLO, [RenderJob("saxony", {}), RenderJob("saxony", {})], tmp_path, workers=2)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_kernel_that_dies_while_starting_is_retried(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import papermill
+
+    real = papermill.execute_notebook
+    calls = {"n": 0}
+
+    def flaky(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RuntimeError("Kernel died before replying to kernel_info")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(papermill, "execute_notebook", flaky)
+    outcome = render_one(NOTEBOOKS / "hello.ipynb", RenderJob("retry", {"name": "again"}), tmp_path)
+    assert outcome.ok and calls["n"] == 2
+
+
+def test_a_cell_error_is_not_retried(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import papermill
+
+    real = papermill.execute_notebook
+    calls = {"n": 0}
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(papermill, "execute_notebook", counted)
+    outcome = render_one(NOTEBOOKS / "broken.ipynb", RenderJob("broken", {}), tmp_path)
+    assert not outcome.ok and calls["n"] == 1
