@@ -35,14 +35,25 @@ def open_index(index: Path | str = DEFAULT_INDEX) -> Index:
 
 def search(query: str = "", *, region: str | None = None, theme: str | None = None,
            country: str | None = None, year_from: int | None = None, limit: int = 10,
-           index: Path | str = DEFAULT_INDEX) -> SearchResult:
+           index: Path | str = DEFAULT_INDEX, workshops: Path | str | None = "workshops") -> SearchResult:
     """Return the practices matching `query`, best first, with highlights, reasons and facets.
 
     `region` takes a slug, NUTS code or name; `theme` a slug, label or synonym; `country` a
-    NUTS country code. Raises UnknownName/UsageError for bad values.
+    NUTS country code. Hits rated in workshop records under `workshops` carry their ratings.
+    Raises UnknownName/UsageError for bad values.
     """
     filters = make_filters(region, theme, country, year_from)
-    return open_index(index).search(query, filters, limit)
+    result = open_index(index).search(query, filters, limit)
+    return with_workshop_ratings(result, workshops)
+
+
+def with_workshop_ratings(result: SearchResult, workshops: Path | str | None) -> SearchResult:
+    """Return the result with "rated by N regions, mean score" on hits that workshops rated."""
+    if workshops is None or not Path(workshops).is_dir():
+        return result
+    from kb.workshops import ratings_summary
+
+    return result.with_ratings(ratings_summary(Path(workshops)))
 
 
 def similar(practice_id: str, *, limit: int = 5, index: Path | str = DEFAULT_INDEX) -> SearchResult:

@@ -4,6 +4,7 @@ and an exit code: 1 for corpus and index problems, 2 for bad command-line values
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import html
 import json
@@ -20,6 +21,7 @@ import click
 
 from kb import __version__
 from kb.errors import CorpusError, KBError, UsageError
+from kb.workshops import WorkshopError
 
 DEFAULT_PRACTICES = "practices"
 DEFAULT_INDEX = "build/index"
@@ -35,6 +37,12 @@ def index_option(f: Callable) -> Callable:
     return click.option("--index", "index", default=DEFAULT_INDEX, show_default=True,
                         type=click.Path(file_okay=False, path_type=Path),
                         help="Index folder (a link to the current build).")(f)
+
+
+def workshops_option(f: Callable) -> Callable:
+    return click.option("--workshops", "workshops_dir", default="workshops", show_default=True,
+                        type=click.Path(file_okay=False, path_type=Path),
+                        help="Folder of workshop session records.")(f)
 
 
 def json_option(f: Callable) -> Callable:
@@ -56,6 +64,11 @@ def handle_errors(f: Callable) -> Callable:
         except UsageError as exc:
             click.echo(f"Error: {exc}", err=True)
             sys.exit(2)
+        except WorkshopError as exc:
+            for problem in exc.problems:
+                click.echo(str(problem), err=True)
+            click.echo(f"{len(exc.problems)} problem(s) in the session record; nothing was written", err=True)
+            sys.exit(1)
         except KBError as exc:
             click.echo(f"Error: {exc}", err=True)
             sys.exit(exc.exit_code)
@@ -167,6 +180,9 @@ def _print_result(result: Any, show_facets: bool = True) -> None:
         years = f", since {hit.start_year}" if hit.start_year else ""
         click.echo(f"    {hit.region_name} ({', '.join(hit.country)}){years}  {badge}  score {hit.score:.2f}")
         click.echo(f"    themes: {', '.join(hit.themes)}")
+        if hit.ratings:
+            rated = f"{hit.ratings['regions']:.0f} region(s), mean score {hit.ratings['mean']:.1f}/5"
+            click.echo(f"    rated in workshops by {rated}")
         for fragment in hit.highlights[:1]:
             text = " ".join(_terminal_highlight(fragment).split())
             for line in textwrap.wrap(text, width - 6)[:3]:
@@ -191,21 +207,22 @@ def _print_result(result: Any, show_facets: bool = True) -> None:
 @click.option("--year-from", type=int, help="Only practices that started in or after this year.")
 @click.option("--limit", default=10, show_default=True, type=int, callback=positive_int,
               help="Number of hits to show.")
+@workshops_option
 @index_option
 @json_option
 @handle_errors
 def search(query: tuple[str, ...], region: str | None, theme: str | None, country: str | None,
-           year_from: int | None, limit: int, index: Path, as_json: bool) -> None:
+           year_from: int | None, limit: int, workshops_dir: Path, index: Path, as_json: bool) -> None:
     """Search the practices: ranked hits with highlights, why each matched, and facet counts.
 
     QUERY is free text in any pilot-region language; "quoted phrases", -excluded words and
     prefix* words are understood. With no QUERY, every practice the filters allow is listed.
     """
-    from kb.api import open_index
+    from kb.api import open_index, with_workshop_ratings
     from kb.searching import make_filters
 
     filters = make_filters(region, theme, country, year_from)
-    result = open_index(index).search(" ".join(query), filters, limit)
+    result = with_workshop_ratings(open_index(index).search(" ".join(query), filters, limit), workshops_dir)
     if as_json:
         echo_json(result.to_dict())
     else:
@@ -315,8 +332,7 @@ def funding(region: str, as_json: bool) -> None:
               type=click.Path(file_okay=False, path_type=Path), help="Folder for the HTML reports.")
 @click.option("--jobs", default=4, show_default=True, type=int, callback=positive_int,
               help="Reports rendered at once (kernel start-up is mostly waiting: 4 suits 2 cores).")
-@click.option("--workshops", "workshops_dir", default="workshops", show_default=True,
-              type=click.Path(file_okay=False, path_type=Path), help="Folder of workshop session records.")
+@workshops_option
 @click.option("--notebook", default="notebooks/region_report.ipynb", show_default=True,
               type=click.Path(dir_okay=False, exists=True, path_type=Path), help="The report notebook.")
 @index_option
@@ -362,6 +378,172 @@ def report(regions: tuple[str, ...], all_pilots: bool, out_dir: Path, jobs: int,
         click.echo(f"FAILED {o.name}: {o.error} (executed notebook: {o.notebook})", err=True)
     if failed:
         sys.exit(1)
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write (default: standard output).")
+@practices_option
+@handle_errors
+def export(fmt: str, out_file: Path | None, practices: Path) -> None:
+    """One row per practice with every front-matter field and the themes as 0/1 columns."""
+    from kb.export import rows, to_csv, to_json
+
+    table = rows(practices)
+    text = to_csv(table) if fmt == "csv" else to_json(table)
+    if out_file is None:
+        click.echo(text, nl=False)
+        return
+    from kb.workshops import write_atomic
+
+    out_file.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(out_file, text)
+    click.echo(f"{len(table)} practices written to {out_file}", err=True)
+
+
+def _known_practices(index: Path) -> set[str] | None:
+    from kb.errors import IndexMissing
+    from kb.index import read_documents
+
+    try:
+        return {d["id"] for d in read_documents(index)[1]}
+    except (IndexMissing, FileNotFoundError):
+        return None
+
+
+def _region_list(value: str) -> list[str]:
+    from kb.regions import resolve_region
+
+    names = [v.strip() for v in value.split(",") if v.strip()]
+    if len(names) < 2:
+        raise click.BadParameter("name at least two regions, separated by commas")
+    return list(dict.fromkeys(resolve_region(n).slug for n in names))
+
+
+def _date(value: str, what: str = "date") -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{what} must be YYYY-MM-DD, not {value!r}") from None
+
+
+@cli.group()
+def workshop() -> None:
+    """Facilitators' session records (ratings, actions) and printable packs."""
+
+
+@workshop.command("new")
+@click.option("--theme", required=True, help="Theme slug, label or synonym.")
+@click.option("--regions", "region_list", required=True, help="Participating regions, comma-separated.")
+@click.option("--date", "date_text", required=True, help="Session date, YYYY-MM-DD.")
+@click.option("--facilitator", default="", help="Who runs the session.")
+@click.option("--practices", "practice_list", default="",
+              help="Practice ids to discuss, comma-separated (default: the best-evidenced of the theme).")
+@workshops_option
+@index_option
+@handle_errors
+def workshop_new(theme: str, region_list: str, date_text: str, facilitator: str, practice_list: str,
+                 workshops_dir: Path, index: Path) -> None:
+    """Create a session record in the workshops folder."""
+    from kb.index import read_documents
+    from kb.themes import resolve_theme
+    from kb.workshop_pack import suggest_practices
+    from kb.workshops import new_session
+
+    slug = resolve_theme(theme)
+    chosen = [p.strip() for p in practice_list.split(",") if p.strip()]
+    known = _known_practices(index)
+    if chosen and known is not None:
+        unknown = [p for p in chosen if p not in known]
+        if unknown:
+            raise UsageError(f"unknown practice id(s): {', '.join(unknown)} (see `kb search`)")
+    if not chosen:
+        chosen = suggest_practices(slug, read_documents(index)[1])
+    path = new_session(workshops_dir, slug, _region_list(region_list), _date(date_text), chosen, facilitator or None)
+    click.echo(f"created {path} with {len(chosen)} practices: {', '.join(chosen)}")
+
+
+@workshop.command("rate")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--region", required=True, help="The rating region (slug, NUTS code or name).")
+@click.option("--practice", required=True, help="The practice id.")
+@click.option("--score", required=True, type=click.IntRange(1, 5), help="1 (not useful) to 5 (we want to adopt it).")
+@click.option("--comment", default=None, help="A short comment.")
+@handle_errors
+def workshop_rate(file: Path, region: str, practice: str, score: int, comment: str | None) -> None:
+    """Record a region's rating of a practice (replaces its earlier rating of it)."""
+    from kb.regions import resolve_region
+    from kb.workshops import add_rating
+
+    data = add_rating(file, resolve_region(region).slug, practice, score, comment)
+    click.echo(f"{file}: {len(data['ratings'])} rating(s)")
+
+
+@workshop.command("action")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--region", required=True, help="The region that agreed the action.")
+@click.option("--text", "text", required=True, help="What will be done.")
+@click.option("--owner", required=True, help="Who is responsible.")
+@click.option("--due", "due_text", required=True, help="Due date, YYYY-MM-DD.")
+@handle_errors
+def workshop_action(file: Path, region: str, text: str, owner: str, due_text: str) -> None:
+    """Record an action a region agreed in the session."""
+    from kb.regions import resolve_region
+    from kb.workshops import add_action
+
+    data = add_action(file, resolve_region(region).slug, text, owner, _date(due_text, "due"))
+    click.echo(f"{file}: {len(data['actions'])} action(s)")
+
+
+@workshop.command("validate")
+@workshops_option
+@index_option
+@json_option
+@handle_errors
+def workshop_validate(workshops_dir: Path, index: Path, as_json: bool) -> None:
+    """Check every session record; print one `path:line: message` per problem (exit 1)."""
+    from kb.workshops import validate_folder
+
+    count, problems = validate_folder(workshops_dir, _known_practices(index))
+    if as_json:
+        echo_json({"records": count, "problems": [asdict(p) for p in problems]})
+    else:
+        for problem in problems:
+            click.echo(str(problem))
+    if problems:
+        sys.exit(1)
+    if not as_json:
+        click.echo(f"{count} session record(s) valid in {workshops_dir}")
+
+
+@workshop.command("pack")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--out", "out_dir", default="reports/workshops", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path), help="Folder for the pack.")
+@click.option("--start", default="09:30", show_default=True, help="Start time of the session.")
+@click.option("--minutes", default=25, show_default=True, type=int, help="Minutes per practice.")
+@click.option("--notebook", default="notebooks/workshop.ipynb", show_default=True,
+              type=click.Path(dir_okay=False, exists=True, path_type=Path), help="The pack notebook.")
+@index_option
+@handle_errors
+def workshop_pack(file: Path, out_dir: Path, start: str, minutes: int, notebook: Path, index: Path) -> None:
+    """Render a printable pack for a session record: practice cards, agenda, matchmaking."""
+    import os
+
+    from kb.render import RenderJob, render_one
+    from kb.workshops import WorkshopError, read_session
+
+    data, problems = read_session(file)
+    if problems:
+        raise WorkshopError(problems)
+    params = {"theme": data["theme"], "regions": data["regions"], "date": str(data["date"]),
+              "facilitator": data.get("facilitator") or "", "practices": data["practices"],
+              "index_dir": os.path.abspath(index), "start_time": start, "minutes_per_practice": minutes}
+    outcome = render_one(notebook, RenderJob(f"{file.stem}-pack", params), out_dir)
+    if not outcome.ok:
+        raise KBError(f"the pack failed: {outcome.error} (executed notebook: {outcome.notebook})")
+    click.echo(f"pack written to {outcome.html}")
 
 
 def main() -> None:

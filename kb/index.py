@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 STAMP = "stamp.json"
 LEXICON = "lexicon.json"
 DOCUMENTS = "documents.json"
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 KEEP_GENERATIONS = 2
 Progress = Callable[[int, int], None]
 
@@ -66,6 +66,7 @@ def schema() -> Schema:
         evidence=ID(stored=True),
         summary=STORED(),
         governance=STORED(),
+        lessons=STORED(),
         transferability=STORED(),
         partner_regions=STORED(),
         sources=STORED(),
@@ -111,6 +112,7 @@ def document(p: Practice) -> dict:
         "summary": plain_text(p.summary),
         "governance": plain_text(p.sections.get("Governance and monitoring", "")),
         "transferability": plain_text(p.sections.get("Transferability", "")),
+        "lessons": plain_text(p.sections.get("Difficulties and lessons", "")),
         "partner_regions": list(p.partner_regions),
         "sources": [{"url": s.url, "title": s.title} for s in p.sources],
         "nuts": list(p.nuts),

@@ -36,6 +36,8 @@ class Region:
     aliases: tuple[str, ...] = ()
     pilot_cohort: int | None = None
     kind: str = "region"
+    nuts0: str | None = None
+    """The country code, when the region is a whole country (Lithuania, Slovenia)."""
     """`pilot`, `named` (a region named in regions.yaml), `nuts2`, `multi-region` or `eu`."""
 
     @property
@@ -78,7 +80,7 @@ def _named() -> list[Region]:
             slug=row["slug"], name=row["name"], country=row.get("country"),
             nuts=vintages.get("2021", ()), nuts_by_vintage=vintages,
             native=tuple(row.get("native") or ()), names=tuple(row.get("names") or ()),
-            aliases=tuple(row.get("aliases") or ()), pilot_cohort=cohort, kind=kind,
+            aliases=tuple(row.get("aliases") or ()), pilot_cohort=cohort, kind=kind, nuts0=row.get("nuts0"),
         ))
     return out
 
@@ -123,7 +125,7 @@ def _lookup() -> dict[str, str]:
     table: dict[str, str] = {}
     for region in regions().values():
         table.setdefault(region.slug, region.slug)
-        for code in region.all_codes():
+        for code in (*region.all_codes(), *([region.nuts0] if region.nuts0 else [])):
             table.setdefault(code.lower(), region.slug)
         for name in (*region.all_names(), *region.aliases):
             table.setdefault(fold(name), region.slug)

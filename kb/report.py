@@ -487,7 +487,8 @@ def build_report(region_name: str, index_dir: Path | str = "build/index", worksh
     partners = build_partners(region, challenges, peers, documents, cit)
     funding = build_funding(region, cit)
     actions = build_actions(challenges, practices, funding, cit)
-    feedback = feedback_for(region.slug, Path(workshops_dir))
+    own = {d["id"] for d in documents if region.slug in d["regions"].split(",")}
+    feedback = feedback_for(region.slug, Path(workshops_dir), own)
     footer = {
         "kb_version": __version__,
         "index_build": info.build_id,

@@ -9,7 +9,7 @@ import os
 import threading
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +68,8 @@ class Hit:
     evidence: str
     sources: list[dict[str, str]]
     path: str
+    ratings: dict[str, float] | None = None
+    """Workshop ratings when any exist: {"regions": how many rated it, "mean": mean score}."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,13 @@ class SearchResult:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def with_ratings(self, summary: dict[str, dict[str, float]]) -> SearchResult:
+        """Return the result with each rated hit carrying its workshop ratings."""
+        if not summary:
+            return self
+        hits = [replace(h, ratings=summary[h.id]) if h.id in summary else h for h in self.hits]
+        return replace(self, hits=hits)
 
 
 def make_filters(region: str | None = None, theme: str | None = None, country: str | None = None,

@@ -1,0 +1,52 @@
+"""Exporting the corpus (kb/export.py, kb export)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+from click.testing import CliRunner
+from conftest import GOOD
+
+from kb.cli import cli
+from kb.export import rows
+from kb.themes import themes
+
+
+def test_one_row_per_practice_with_theme_columns() -> None:
+    table = rows(GOOD)
+    assert [r["id"] for r in table] == sorted(r["id"] for r in table) and len(table) == 6
+    sax = next(r for r in table if r["id"] == "fx-saxony-monitoring-dashboard")
+    assert sax["theme_monitoring-evaluation"] == 1 and sax["theme_foresight"] == 0
+    assert all(f"theme_{slug}" in sax for slug in themes())
+
+
+def test_csv_round_trips_through_pandas(tmp_path: Path) -> None:
+    out = tmp_path / "practices.csv"
+    result = CliRunner().invoke(cli, ["export", "--practices", str(GOOD), "--out", str(out)], catch_exceptions=False)
+    assert result.exit_code == 0
+    frame = pd.read_csv(out, encoding="utf-8")
+    assert len(frame) == 6
+    assert frame.loc[frame["id"] == "fx-wallonia-competitiveness-poles", "original_title"].item() == \
+        "Fixture: pôles de compétitivité wallons"
+    again = tmp_path / "again.csv"
+    frame.to_csv(again, index=False)
+    assert pd.read_csv(again).equals(frame)
+    assert set(frame["theme_clusters"].unique()) <= {0, 1}
+
+
+def test_json_keeps_lists(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["export", "--format", "json", "--practices", str(GOOD)], catch_exceptions=False)
+    data = json.loads(result.stdout)
+    pilot = next(r for r in data if r["id"] == "fx-interregional-pilot")
+    assert pilot["partner_regions"] == ["piemonte", "slovenia"]
+    assert pd.DataFrame(data).shape[0] == 6
+
+
+def test_broken_corpus_exits_1(tmp_path: Path) -> None:
+    from conftest import make_corpus
+
+    practices = make_corpus(tmp_path, "bad-url")
+    result = CliRunner().invoke(cli, ["export", "--practices", str(practices)])
+    assert result.exit_code == 1 and "fx-bad-url.md:12" in result.stderr
