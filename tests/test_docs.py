@@ -23,3 +23,11 @@ def test_every_command_has_help_and_is_in_the_readme(name: str) -> None:
 def test_readme_starts_with_the_two_commands() -> None:
     head = README[:600]
     assert "make report" in head and "make test" in head
+
+
+@pytest.mark.parametrize("name", sorted(cli.commands["workshop"].commands))  # type: ignore[attr-defined]
+def test_every_workshop_command_has_help_and_is_in_the_readme(name: str) -> None:
+    command = cli.commands["workshop"].commands[name]  # type: ignore[attr-defined]
+    assert command.help
+    assert CliRunner().invoke(cli, ["workshop", name, "--help"]).exit_code == 0
+    assert f"`kb workshop {name}" in README
