@@ -122,12 +122,14 @@ def validate(practices: Path, as_json: bool) -> None:
 @cli.command()
 @practices_option
 @index_option
+@click.option("--full", is_flag=True, help="Rebuild from every file instead of re-indexing only what changed.")
 @json_option
 @handle_errors
-def index(practices: Path, index: Path, as_json: bool) -> None:
+def index(practices: Path, index: Path, full: bool, as_json: bool) -> None:
     """Validate the corpus, then build the search index and swap it in atomically.
 
-    A failed build leaves the previous index serving.
+    Only added, changed and deleted records are re-indexed when the current index was built
+    from the same folder. A failed build leaves the previous index serving.
     """
     import time
 
@@ -147,13 +149,18 @@ def index(practices: Path, index: Path, as_json: bool) -> None:
             if n == total:
                 state["bar"].__exit__(None, None, None)
 
-    info = build_index(practices, index, progress=progress)
+    info = build_index(practices, index, progress=progress, full=full)
     del bar
     seconds = time.perf_counter() - started
     if as_json:
         echo_json({**asdict(info), "seconds": round(seconds, 3)})
     else:
-        click.echo(f"indexed {info.records} records in {seconds:.2f} s -> {index} "
+        if info.mode == "unchanged":
+            click.echo(f"{index} is up to date ({info.records} records, build {info.build_id})")
+            return
+        what = (f"{info.added} added, {info.changed} changed, {info.deleted} deleted"
+                if info.mode == "incremental" else "full rebuild")
+        click.echo(f"indexed {info.records} records ({what}) in {seconds:.2f} s -> {index} "
                    f"(build {info.build_id}, corpus {info.corpus_hash[:12]})")
 
 

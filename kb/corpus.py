@@ -441,6 +441,29 @@ class Corpus:
         return {p.id: p for p in self.practices}
 
 
+def check_file(root: Path, path: Path) -> tuple[RawRecord, list[Problem], Practice | None]:
+    """Read and check one record file (everything but cross-file checks such as duplicate ids)."""
+    shown = str(path)
+    raw = read_record(path, shown)
+    found = list(check_record(raw, path.stem))
+    fm = raw.front or {}
+    region = fm.get("region")
+    parts = path.relative_to(root).parts
+    folder = parts[0] if len(parts) > 1 else None
+    if isinstance(region, str) and region in regions() and folder is not None and folder != region:
+        found.append(Problem(shown, raw.key_lines.get("region", 2),
+                             f"record of region '{region}' is in folder '{folder}/'; move it to '{region}/'"))
+    return raw, found, (None if found else to_practice(raw))
+
+
+def digest_of(entries: Iterable[tuple[str, str]]) -> str:
+    """Return the corpus digest over (relative path, file sha256) pairs: equal corpora, equal digests."""
+    digest = hashlib.sha256()
+    for rel, sha in sorted(entries):
+        digest.update(rel.encode() + b"\0" + sha.encode() + b"\n")
+    return digest.hexdigest()
+
+
 def scan(practices_dir: Path) -> tuple[list[Practice], list[Problem], str]:
     """Read and check every record under `practices_dir`; return the good practices, every
     problem found, and the corpus digest."""
@@ -450,32 +473,25 @@ def scan(practices_dir: Path) -> tuple[list[Practice], list[Problem], str]:
     problems: list[Problem] = []
     good: list[Practice] = []
     first_seen: dict[str, str] = {}
-    digest = hashlib.sha256()
+    entries: list[tuple[str, str]] = []
     files = record_files(root)
     for path in files:
-        shown = str(path)
-        raw = read_record(path, shown)
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + raw.sha256.encode() + b"\n")
-        found = list(check_record(raw, path.stem))
-        fm = raw.front or {}
-        pid = fm.get("id")
+        raw, found, practice = check_file(root, path)
+        entries.append((path.relative_to(root).as_posix(), raw.sha256))
+        pid = (raw.front or {}).get("id")
         if isinstance(pid, str):
             if pid in first_seen:
-                found.append(Problem(shown, raw.key_lines.get("id", 2),
+                found.append(Problem(raw.path, raw.key_lines.get("id", 2),
                                      f"duplicate id '{pid}' (also in {first_seen[pid]})"))
+                practice = None
             else:
-                first_seen[pid] = shown
-        region = fm.get("region")
-        folder = path.relative_to(root).parts[0] if len(path.relative_to(root).parts) > 1 else None
-        if isinstance(region, str) and region in regions() and folder is not None and folder != region:
-            found.append(Problem(shown, raw.key_lines.get("region", 2),
-                                 f"record of region '{region}' is in folder '{folder}/'; move it to '{region}/'"))
+                first_seen[pid] = raw.path
         problems.extend(found)
-        if not found:
-            good.append(to_practice(raw))
+        if practice is not None:
+            good.append(practice)
     if not files:
         problems.append(Problem(str(root), 0, "no practice records (*.md) found"))
-    return good, problems, digest.hexdigest()
+    return good, problems, digest_of(entries)
 
 
 def validate(practices_dir: Path) -> list[Problem]:

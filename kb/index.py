@@ -20,7 +20,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 STAMP = "stamp.json"
 LEXICON = "lexicon.json"
 DOCUMENTS = "documents.json"
+MANIFEST = "manifest.json"
 SCHEMA_VERSION = 4
 KEEP_GENERATIONS = 2
 Progress = Callable[[int, int], None]
@@ -87,6 +88,11 @@ class IndexInfo:
     kb_version: str
     schema_version: int
     path: str = ""
+    mode: str = "full"
+    """`full` (rebuilt from every file), `incremental` (only changed files) or `unchanged`."""
+    added: int = 0
+    changed: int = 0
+    deleted: int = 0
 
 
 def document(p: Practice) -> dict:
@@ -121,13 +127,20 @@ def document(p: Practice) -> dict:
     }
 
 
+def doc_words(fields: dict) -> Counter[str]:
+    """Return the folded words of one document's searchable text (the typo vocabulary)."""
+    counts: Counter[str] = Counter()
+    for key in ("title", "original_title", "body", "lead_organisation"):
+        counts.update(americanise(w) for w in words(fields.get(key) or "") if w.isalpha())
+    return counts
+
+
 def lexicon(corpus: Corpus) -> dict[str, int]:
     """Return every folded word of the corpus's searchable text with its count: the
     vocabulary that typo correction picks from."""
     counts: Counter[str] = Counter()
     for p in corpus.practices:
-        for text in (p.title, p.original_title or "", p.body, p.lead_organisation):
-            counts.update(americanise(w) for w in words(text) if w.isalpha())
+        counts.update(doc_words(document(p)))
     return dict(counts)
 
 
@@ -203,14 +216,45 @@ def _adopt_plain_dir(index_dir: Path, gens: Path) -> None:
     os.rename(index_dir, gens / f"adopted-{secrets.token_hex(3)}")
 
 
-def build_index(practices_dir: Path, index_dir: Path, progress: Progress | None = None,
-                lock_wait: float = 120.0) -> IndexInfo:
-    """Validate the corpus, build a new index and swap it in atomically; return its stamp.
+def _stat_entry(path: Path) -> tuple[int, int]:
+    st = path.stat()
+    return st.st_mtime_ns, st.st_size
 
-    Raises CorpusError (nothing is touched) when the corpus has problems, IndexBusy when
-    another build holds the lock for longer than `lock_wait` seconds.
+
+def _new_build_id() -> tuple[dt.datetime, str]:
+    now = dt.datetime.now(dt.UTC)
+    return now, f"{now:%Y%m%dT%H%M%S.%fZ}-{secrets.token_hex(3)}"
+
+
+def _publish(tmp: Path, gens: Path, index_dir: Path, info: IndexInfo, stored: list[dict[str, Any]],
+             words: dict[str, int], manifest: dict[str, Any]) -> IndexInfo:
+    """Stamp a finished build folder, move it among the generations and swap the link to it."""
+    _write_json(tmp / LEXICON, words)
+    _write_json(tmp / DOCUMENTS, stored)
+    _write_json(tmp / MANIFEST, manifest)
+    _write_json(tmp / STAMP, {k: v for k, v in asdict(info).items() if k != "path"})
+    _fsync_dir(tmp)
+    final = gens / info.build_id
+    os.rename(tmp, final)
+    link_tmp = index_dir.parent / f".{index_dir.name}.link-{info.build_id}"
+    os.symlink(os.path.relpath(final, index_dir.parent), link_tmp)
+    os.replace(link_tmp, index_dir)
+    _fsync_dir(index_dir.parent)
+    _remove_leftovers(gens, {info.build_id})
+    return IndexInfo(**{**asdict(info), "path": str(final)})
+
+
+def build_index(practices_dir: Path, index_dir: Path, progress: Progress | None = None,
+                lock_wait: float = 120.0, full: bool = False) -> IndexInfo:
+    """Validate the corpus, build a new index generation and swap it in atomically; return
+    its stamp.
+
+    When the current index was built from the same folder with the same layout, only added,
+    changed (by size, time and content hash) and deleted files are read and re-indexed (unless
+    `full`). Raises CorpusError (nothing is touched) when the corpus has problems, IndexBusy
+    when another build holds the lock for longer than `lock_wait` seconds.
     """
-    corpus = load_corpus(Path(practices_dir))
+    root = Path(practices_dir)
     index_dir = Path(index_dir)
     gens = _generations(index_dir)
     with build_lock(index_dir, lock_wait):
@@ -218,43 +262,162 @@ def build_index(practices_dir: Path, index_dir: Path, progress: Progress | None 
         _remove_leftovers(gens, {Path(current).name} if current else set())
         _adopt_plain_dir(index_dir, gens)
         gens.mkdir(parents=True, exist_ok=True)
-        now = dt.datetime.now(dt.UTC)
-        build_id = f"{now:%Y%m%dT%H%M%S.%fZ}-{secrets.token_hex(3)}"
-        tmp = gens / f".tmp-{build_id}"
-        tmp.mkdir()
-        from whoosh import index as whoosh_index
+        previous = _previous_manifest(index_dir, root) if not full else None
+        if previous is not None:
+            return _update(root, index_dir, gens, previous, progress)
+        return _full_build(root, index_dir, gens, progress)
 
+
+def _previous_manifest(index_dir: Path, root: Path) -> dict[str, Any] | None:
+    """The manifest of the current generation, if an incremental update may start from it."""
+    try:
+        real = resolve(index_dir)
+        stamp = read_stamp(index_dir)
+        with open(real / MANIFEST, encoding="utf-8") as fh:
+            manifest = json.load(fh)
+    except (KBError, OSError, ValueError, TypeError):
+        return None
+    if stamp.schema_version != SCHEMA_VERSION or manifest.get("root") != str(root.resolve()):
+        return None
+    return manifest
+
+
+def _full_build(root: Path, index_dir: Path, gens: Path, progress: Progress | None) -> IndexInfo:
+    corpus = load_corpus(root)
+    now, build_id = _new_build_id()
+    tmp = gens / f".tmp-{build_id}"
+    tmp.mkdir()
+    from whoosh import index as whoosh_index
+
+    stored: list[dict[str, Any]] = []
+    words: Counter[str] = Counter()
+    files: dict[str, Any] = {}
+    try:
         ix = whoosh_index.create_in(str(tmp), schema())
         writer = ix.writer(limitmb=256)
         total = len(corpus.practices)
-        stored: list[dict[str, Any]] = []
         try:
             for n, practice in enumerate(corpus.practices, 1):
                 fields = document(practice)
                 writer.add_document(**fields)
                 stored.append({k: v for k, v in fields.items() if k not in ("body", "region_names")})
+                words.update(doc_words(fields))
+                path = Path(practice.path)
+                mtime, size = _stat_entry(path)
+                files[path.relative_to(root).as_posix()] = {"mtime_ns": mtime, "size": size,
+                                                            "sha256": practice.sha256, "id": practice.id}
                 if progress:
                     progress(n, total)
             writer.commit()
         except BaseException:
             writer.cancel()
-            shutil.rmtree(tmp, ignore_errors=True)
             raise
         ix.close()
-        info = IndexInfo(build_id=build_id, corpus_hash=corpus.digest, built_at=now.isoformat(timespec="seconds"),
-                         records=total, kb_version=__version__, schema_version=SCHEMA_VERSION)
-        _write_json(tmp / LEXICON, lexicon(corpus))
-        _write_json(tmp / DOCUMENTS, stored)
-        _write_json(tmp / STAMP, asdict(info))
-        _fsync_dir(tmp)
-        final = gens / build_id
-        os.rename(tmp, final)
-        link_tmp = index_dir.parent / f".{index_dir.name}.link-{build_id}"
-        os.symlink(os.path.relpath(final, index_dir.parent), link_tmp)
-        os.replace(link_tmp, index_dir)
-        _fsync_dir(index_dir.parent)
-        _remove_leftovers(gens, {build_id})
-    return IndexInfo(**{**asdict(info), "path": str(final)})
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    info = IndexInfo(build_id=build_id, corpus_hash=corpus.digest, built_at=now.isoformat(timespec="seconds"),
+                     records=len(stored), kb_version=__version__, schema_version=SCHEMA_VERSION,
+                     mode="full", added=len(stored))
+    return _publish(tmp, gens, index_dir, info, stored, dict(words), {"root": str(root.resolve()), "files": files})
+
+
+def _update(root: Path, index_dir: Path, gens: Path, previous: dict[str, Any],
+            progress: Progress | None) -> IndexInfo:
+    """Re-index only what changed since the current generation, into a copy of it."""
+    from kb.corpus import check_file, digest_of, record_files
+    from kb.errors import CorpusError, Problem
+
+    old_files: dict[str, Any] = previous["files"]
+    now_files: dict[str, Any] = {}
+    changed: list[tuple[str, Path]] = []
+    for path in record_files(root) if root.is_dir() else []:
+        rel = path.relative_to(root).as_posix()
+        mtime, size = _stat_entry(path)
+        old = old_files.get(rel)
+        if old and old["mtime_ns"] == mtime and old["size"] == size:
+            now_files[rel] = old
+        else:
+            changed.append((rel, path))
+            now_files[rel] = {"mtime_ns": mtime, "size": size}
+    problems: list[Problem] = []
+    fresh: dict[str, Practice] = {}
+    for rel, path in changed:
+        raw, found, practice = check_file(root, path)
+        now_files[rel].update(sha256=raw.sha256, id=(raw.front or {}).get("id"))
+        old = old_files.get(rel)
+        if old and old["sha256"] == raw.sha256 and not found:
+            now_files[rel] = {**now_files[rel], "id": old["id"]}
+            continue
+        problems.extend(found)
+        if practice is not None:
+            fresh[rel] = practice
+    if not now_files:
+        problems.append(Problem(str(root), 0, "no practice records (*.md) found"))
+    seen: dict[str, str] = {}
+    for rel in sorted(now_files):
+        pid = now_files[rel].get("id")
+        if isinstance(pid, str):
+            if pid in seen:
+                problems.append(Problem(str(root / rel), 2, f"duplicate id '{pid}' (also in {root / seen[pid]})"))
+            else:
+                seen[pid] = rel
+    if problems:
+        raise CorpusError(problems)
+    removed = {old_files[rel]["id"] for rel in old_files if rel not in now_files}
+    replaced = {old_files[rel]["id"] for rel in fresh if rel in old_files}
+    added = {p.id for rel, p in fresh.items() if rel not in old_files}
+    current = read_stamp(index_dir)
+    if not fresh and not removed:
+        return IndexInfo(**{**asdict(current), "mode": "unchanged", "added": 0, "changed": 0, "deleted": 0})
+    now, build_id = _new_build_id()
+    tmp = gens / f".tmp-{build_id}"
+    try:
+        shutil.copytree(resolve(index_dir), tmp)
+        for name in (STAMP, DOCUMENTS, LEXICON, MANIFEST):
+            (tmp / name).unlink(missing_ok=True)
+        from whoosh import index as whoosh_index
+
+        with open(resolve(index_dir) / DOCUMENTS, encoding="utf-8") as fh:
+            stored = {d["id"]: d for d in json.load(fh)}
+        with open(resolve(index_dir) / LEXICON, encoding="utf-8") as fh:
+            words: Counter[str] = Counter(json.load(fh))
+        ix = whoosh_index.open_dir(str(tmp))
+        gone = removed | replaced | {p.id for p in fresh.values()}
+        with ix.searcher() as searcher:
+            for pid in gone:
+                doc = searcher.document(id=pid)
+                if doc is not None:
+                    words.subtract(doc_words(doc))
+        writer = ix.writer(limitmb=256)
+        try:
+            for pid in gone:
+                writer.delete_by_term("id", pid)
+                stored.pop(pid, None)
+            total = len(fresh)
+            for n, practice in enumerate(fresh.values(), 1):
+                fields = document(practice)
+                writer.add_document(**fields)
+                stored[practice.id] = {k: v for k, v in fields.items() if k not in ("body", "region_names")}
+                words.update(doc_words(fields))
+                if progress:
+                    progress(n, total)
+            writer.commit()
+        except BaseException:
+            writer.cancel()
+            raise
+        ix.close()
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    digest = digest_of((rel, entry["sha256"]) for rel, entry in now_files.items())
+    info = IndexInfo(build_id=build_id, corpus_hash=digest, built_at=now.isoformat(timespec="seconds"),
+                     records=len(stored), kb_version=__version__, schema_version=SCHEMA_VERSION,
+                     mode="incremental", added=len(added), changed=len(replaced), deleted=len(removed - replaced))
+    lexicon_now = {w: c for w, c in words.items() if c > 0}
+    manifest = {"root": str(root.resolve()), "files": now_files}
+    return _publish(tmp, gens, index_dir, info, sorted(stored.values(), key=lambda d: d["id"]), lexicon_now,
+                    manifest)
 
 
 def resolve(index_dir: Path) -> Path:
@@ -270,8 +433,7 @@ def read_documents(index_dir: Path) -> tuple[IndexInfo, list[dict[str, Any]]]:
     """Return the stamp and the stored fields of every practice (sorted by id) of the current
     generation, without opening Whoosh: what reports need, at a fraction of the cost."""
     real = resolve(index_dir)
-    with open(real / STAMP, encoding="utf-8") as fh:
-        info = IndexInfo(**{**json.load(fh), "path": str(real)})
+    info = read_stamp(index_dir)
     with open(real / DOCUMENTS, encoding="utf-8") as fh:
         docs = json.load(fh)
     return info, sorted(docs, key=lambda d: d["id"])
@@ -282,4 +444,5 @@ def read_stamp(index_dir: Path) -> IndexInfo:
     real = resolve(index_dir)
     with open(real / STAMP, encoding="utf-8") as fh:
         data = json.load(fh)
-    return IndexInfo(**{**data, "path": str(real)})
+    known = {f.name for f in fields(IndexInfo)}
+    return IndexInfo(**{**{k: v for k, v in data.items() if k in known}, "path": str(real)})

@@ -32,10 +32,12 @@ def test_build_stamps_the_index_with_build_id_and_corpus_hash(tmp_path: Path) ->
 
 def test_same_corpus_same_hash_new_build_id(tmp_path: Path) -> None:
     first = build_index(GOOD, tmp_path / "a")
-    second = build_index(GOOD, tmp_path / "a")
+    second = build_index(GOOD, tmp_path / "a", full=True)
     assert first.corpus_hash == second.corpus_hash
     assert first.build_id != second.build_id
     assert read_stamp(tmp_path / "a").build_id == second.build_id
+    again = build_index(GOOD, tmp_path / "a")
+    assert again.mode == "unchanged" and again.build_id == second.build_id
 
 
 def test_corpus_hash_changes_when_a_record_changes(corpus: Path, tmp_path: Path) -> None:
@@ -80,7 +82,7 @@ def test_a_build_that_fails_midway_keeps_the_old_index_and_is_cleaned_up(
 
     monkeypatch.setattr(kb.index, "document", failing)
     with pytest.raises(OSError, match="disk full"):
-        build_index(corpus, index)
+        build_index(corpus, index, full=True)
     assert read_stamp(index).build_id == before.build_id
     assert ids_for(index, "foresight scenarios") == answers
     monkeypatch.setattr(kb.index, "document", real)
@@ -96,7 +98,7 @@ def test_a_build_that_fails_midway_keeps_the_old_index_and_is_cleaned_up(
 def test_old_generations_are_pruned(tmp_path: Path) -> None:
     index = tmp_path / "index"
     for _ in range(4):
-        build_index(GOOD, index)
+        build_index(GOOD, index, full=True)
     generations = [p for p in (tmp_path / ".index.d").iterdir() if p.is_dir()]
     assert len(generations) == 2
     assert resolve(index) in [g.resolve() for g in generations]
@@ -107,7 +109,7 @@ def test_a_reader_keeps_its_generation_while_a_new_one_is_swapped_in(tmp_path: P
     build_index(GOOD, index)
     with Index(index) as reader:
         first = reader.generation
-        build_index(GOOD, index)
+        build_index(GOOD, index, full=True)
         assert not reader.is_current()
         assert reader.search("foresight").hits
         assert reader.generation == first
@@ -156,3 +158,68 @@ def test_progress_is_reported(tmp_path: Path) -> None:
 def test_index_link_is_relative(tmp_path: Path) -> None:
     build_index(GOOD, tmp_path / "index")
     assert not os.path.isabs(os.readlink(tmp_path / "index"))
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    path.write_text(path.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+
+
+def test_incremental_update_matches_a_full_rebuild(corpus: Path, tmp_path: Path) -> None:
+    import shutil
+
+    inc, full = tmp_path / "inc", tmp_path / "full"
+    assert build_index(corpus, inc).mode == "full"
+    _edit(corpus / "saxony" / "fx-saxony-monitoring-dashboard.md", "steering committee reviews",
+          "regional parliament reviews")
+    shutil.copy(corpus / "wallonia" / "fx-wallonia-competitiveness-poles.md",
+                corpus / "wallonia" / "fx-wallonia-copy.md")
+    _edit(corpus / "wallonia" / "fx-wallonia-copy.md", "id: fx-wallonia-competitiveness-poles", "id: fx-wallonia-copy")
+    (corpus / "hauts-de-france" / "fx-hdf-mining-basin.md").unlink()
+    info = build_index(corpus, inc)
+    assert (info.mode, info.added, info.changed, info.deleted) == ("incremental", 1, 1, 1)
+    reference = build_index(corpus, full)
+    assert info.corpus_hash == reference.corpus_hash and info.records == reference.records == 6
+    for query in ("regional parliament", "steering committee", "mining basin", "competitiveness", "pôles"):
+        assert ids_for(inc, query) == ids_for(full, query), query
+    from kb.index import read_documents
+
+    assert read_documents(inc)[1] == read_documents(full)[1]
+    import json
+
+    lex_inc = json.loads((Path(read_stamp(inc).path) / "lexicon.json").read_text())
+    lex_full = json.loads((Path(read_stamp(full).path) / "lexicon.json").read_text())
+    assert lex_inc == lex_full
+
+
+def test_touching_a_file_without_changing_it_changes_nothing(corpus: Path, tmp_path: Path) -> None:
+    import os
+
+    index = tmp_path / "index"
+    first = build_index(corpus, index)
+    record = corpus / "saxony" / "fx-saxony-monitoring-dashboard.md"
+    os.utime(record, ns=(record.stat().st_atime_ns, record.stat().st_mtime_ns + 10**9))
+    again = build_index(corpus, index)
+    assert again.mode == "unchanged" and again.build_id == first.build_id
+
+
+def test_a_broken_edit_is_refused_incrementally(corpus: Path, tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    before = build_index(corpus, index)
+    _edit(corpus / "saxony" / "fx-saxony-monitoring-dashboard.md", "themes: [monitoring-evaluation, governance]",
+          "themes: [monitoring-evaluation, blockchain]")
+    with pytest.raises(CorpusError) as err:
+        build_index(corpus, index)
+    assert "unknown theme 'blockchain'" in str(err.value.problems[0])
+    assert read_stamp(index).build_id == before.build_id
+
+
+def test_a_duplicate_id_added_incrementally_is_refused(corpus: Path, tmp_path: Path) -> None:
+    import shutil
+
+    index = tmp_path / "index"
+    build_index(corpus, index)
+    (corpus / "saxony" / "archive").mkdir()
+    shutil.copy(corpus / "saxony" / "fx-saxony-monitoring-dashboard.md",
+                corpus / "saxony" / "archive" / "fx-saxony-monitoring-dashboard.md")
+    with pytest.raises(CorpusError, match="problem"):
+        build_index(corpus, index)
