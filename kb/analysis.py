@@ -49,8 +49,9 @@ def terms(text: str) -> list[str]:
     return [t.text for t in _analyzer()(text)]
 
 
+@lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
-    """Return the index term of one word, or '' for a stop word."""
+    """Return the index term of one word, or '' for a stop word (cached: words recur)."""
     out = terms(word)
     return out[0] if out else ""
 

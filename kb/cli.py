@@ -409,6 +409,40 @@ def export(fmt: str, out_file: Path | None, practices: Path) -> None:
     click.echo(f"{len(table)} practices written to {out_file}", err=True)
 
 
+@cli.command()
+@click.option("--quick", is_flag=True, help="1,000 generated records only, fewer repetitions (about a minute).")
+@click.option("--sizes", default="1000,10000", show_default=True, help="Generated corpus sizes, comma-separated.")
+@click.option("--reps", type=int, default=None, help="Repetitions per figure (default 3; 2 with --quick).")
+@click.option("--no-reports", is_flag=True, help="Skip the report figures (no kernels started).")
+@click.option("--json", "json_file", type=click.Path(dir_okay=False, path_type=Path), help="Write every figure here.")
+@click.option("--check", is_flag=True, help="Exit 1 when a figure misses its target.")
+@practices_option
+@handle_errors
+def bench(quick: bool, sizes: str, reps: int | None, no_reports: bool, json_file: Path | None, check: bool,
+          practices: Path) -> None:
+    """Measure index build, incremental re-index, queries and reports against floors from the same run."""
+    from kb.bench import dump, misses, run, table
+
+    try:
+        chosen = [int(s) for s in sizes.split(",") if s.strip()]
+    except ValueError:
+        raise click.BadParameter(f"sizes must be whole numbers separated by commas, not {sizes!r}") from None
+    if quick and sizes == "1000,10000":
+        chosen = [1000]
+    if not chosen or min(chosen) < 10:
+        raise click.BadParameter("each size must be at least 10")
+    result = run(practices, chosen, reps or (2 if quick else 3), reports=not no_reports,
+                 progress=lambda msg: click.echo(f"measuring {msg} ...", err=True))
+    click.echo(table(result))
+    if json_file:
+        dump(result, json_file)
+    missed = misses(result)
+    if missed:
+        click.echo(f"{len(missed)} figure(s) miss their target: {'; '.join(missed)}", err=True)
+        if check:
+            sys.exit(1)
+
+
 def _known_practices(index: Path) -> set[str] | None:
     from kb.errors import IndexMissing
     from kb.index import read_documents

@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import json
 import os
+import re
 import threading
 from collections import defaultdict
 from collections.abc import Iterable
@@ -15,7 +16,7 @@ from typing import Any
 
 from whoosh import highlight, sorting
 from whoosh import index as whoosh_index
-from whoosh.query import And, AndNot, Every, NumericRange, Or, Phrase, Prefix, Query, Term
+from whoosh.query import And, AndMaybe, AndNot, Every, NumericRange, Or, Phrase, Prefix, Query, Term
 
 from kb.analysis import stem, terms
 from kb.errors import IndexOutdated, NotFound, UsageError
@@ -24,11 +25,12 @@ from kb.query import ParsedQuery, parse
 from kb.regions import country_name, regions, resolve_country, resolve_region
 from kb.themes import resolve_theme, themes
 
-TEXT_FIELDS = ("title", "original_title", "body", "lead_organisation", "region_names")
+TEXT_FIELDS = ("title", "original_title", "body")
 FACETS = {"region": "regions", "theme": "themes", "country": "country"}
 THEME_BOOST = 4.0
 REGION_BOOST = 2.0
 LABEL_BOOST = 0.5
+COMMON_SHARE = 0.4
 MAX_LIMIT = 1000
 
 
@@ -121,6 +123,41 @@ def check_limit(limit: int) -> int:
     return min(limit, MAX_LIMIT)
 
 
+_TOKEN = re.compile(r"\w+(?:[.'’]\w+)*", re.UNICODE)
+
+
+def snippet(text: str, wanted: set[str], width: int = 240) -> str | None:
+    """Return the window of `text` (about `width` characters, cut at word boundaries) holding
+    the most words whose index term is in `wanted`, as HTML: escaped, matches in <mark>.
+    None when no word matches. Cheaper than re-running the index analyzer over the record."""
+    spans = [(m.start(), m.end()) for m in _TOKEN.finditer(text) if stem(m.group().lower()) in wanted]
+    if not spans:
+        return None
+    best, best_count = 0, 0
+    j = 0
+    for i, (start, _) in enumerate(spans):
+        while j < len(spans) and spans[j][1] - start <= width:
+            j += 1
+        if j - i > best_count:
+            best, best_count = i, j - i
+    first = spans[best][0]
+    lo = max(0, first - 70)
+    lo = text.rfind(" ", 0, lo) + 1 if lo else 0
+    hi = min(len(text), lo + width + 70)
+    if hi < len(text):
+        cut = text.rfind(" ", lo, hi)
+        hi = cut if cut > lo else hi
+    out, pos = [], lo
+    for start, end in spans:
+        if start < lo or end > hi:
+            continue
+        out.append(html.escape(text[pos:start]))
+        out.append("<mark>" + html.escape(text[start:end]) + "</mark>")
+        pos = end
+    out.append(html.escape(text[pos:hi]))
+    return ("… " if lo else "") + "".join(out).strip() + (" …" if hi < len(text) else "")
+
+
 class _Marker(highlight.Formatter):
     """Highlight fragments as escaped HTML with <mark> around matches."""
 
@@ -182,17 +219,26 @@ class Index:
 
     def _build(self, pq: ParsedQuery) -> tuple[Query | None, dict[tuple[str, str], str]]:
         """Return the Whoosh query for a parsed query and, per (field, term), the reason to
-        give when a hit matches that term."""
-        origins: dict[tuple[str, str], str] = {}
-        clauses: list[Query] = []
+        give when a hit matches that term.
 
-        def text_terms(word: str, reason: str, boost: float = 1.0) -> None:
+        Words found in more than COMMON_SHARE of the practices ("region", "strategy") only
+        add to the score of practices that match something rarer: they rank, they do not
+        select. That keeps a long question from scoring the whole corpus."""
+        origins: dict[tuple[str, str], str] = {}
+        rare: list[Query] = []
+        common: list[Query] = []
+        n_docs = max(1, self._searcher.doc_count())
+
+        def is_common(t: str) -> bool:
+            return n_docs >= 50 and self._searcher.doc_frequency("body", t) > COMMON_SHARE * n_docs
+
+        def text_terms(word: str, reason: str) -> None:
             t = stem(word)
             if not t:
                 return
             for f in TEXT_FIELDS:
                 origins.setdefault((f, t), reason)
-            clauses.append(Or([Term(f, t, boost=boost) for f in TEXT_FIELDS]))
+            (common if is_common(t) else rare).extend(Term(f, t) for f in TEXT_FIELDS)
 
         fixed = dict((b, a) for a, b in pq.corrections)
         for w in pq.words:
@@ -205,26 +251,29 @@ class Index:
                 for f in ("title", "body"):
                     for t in seq:
                         origins.setdefault((f, t), f'phrase "{label}"')
-                clauses.append(Or([Phrase("title", seq, boost=2.0), Phrase("body", seq)]))
+                rare.extend([Phrase("title", seq, boost=2.0), Phrase("body", seq)])
             elif seq:
                 text_terms(phrase[0], f'"{phrase[0]}"')
         for p in pq.prefixes:
             for f in ("title", "body"):
                 origins.setdefault((f, "*" + p), f'"{p}*"')
-            clauses.append(Or([Prefix("title", p), Prefix("body", p)]))
+            rare.extend([Prefix("title", p), Prefix("body", p)])
         all_themes = themes()
         for m in pq.themes:
             origins[("themes", m.slug)] = f'theme {m.slug} (from "{m.text}")'
-            clauses.append(Term("themes", m.slug, boost=THEME_BOOST))
+            rare.append(Term("themes", m.slug, boost=THEME_BOOST))
             for t in terms(all_themes[m.slug].label):
                 for f in ("title", "body"):
                     origins.setdefault((f, t), f'theme {m.slug} (from "{m.text}")')
-                clauses.append(Or([Term("title", t, boost=LABEL_BOOST), Term("body", t, boost=LABEL_BOOST)]))
+                common.extend([Term("title", t, boost=LABEL_BOOST), Term("body", t, boost=LABEL_BOOST)])
         for m in pq.regions:
             origins[("regions", m.slug)] = f'region {m.slug} (from "{m.text}")'
-            clauses.append(Term("regions", m.slug, boost=REGION_BOOST))
-        query: Query | None = Or(clauses) if clauses else None
-        excluded = [Or([Term(f, t) for f in TEXT_FIELDS]) for w in pq.excluded for t in [stem(w)] if t]
+            rare.append(Term("regions", m.slug, boost=REGION_BOOST))
+        selecting = rare or common
+        query: Query | None = Or(selecting) if selecting else None
+        if rare and common:
+            query = AndMaybe(Or(rare), Or(common))
+        excluded = [Term(f, t) for w in pq.excluded for t in [stem(w)] if t for f in TEXT_FIELDS]
         if excluded:
             query = AndNot(query or Every(), Or(excluded))
         return query, origins
@@ -299,12 +348,15 @@ class Index:
         facets = {name: sorting.FieldFacet(fieldname, allow_overlap=True, maptype=sorting.Count)
                   for name, fieldname in FACETS.items()}
         with self._lock:
-            results = self._searcher.search(query, limit=limit, filter=self._filter(filters),
-                                            groupedby=facets, terms=True)
-            results.fragmenter = highlight.ContextFragmenter(maxchars=240, surround=70)
+            # Every match is ranked and counted for the facets (Whoosh keeps every hit when
+            # grouping): cut to the limit here.
+            results = self._searcher.search(query, limit=limit, filter=self._filter(filters), groupedby=facets)
+            results.fragmenter = highlight.ContextFragmenter(maxchars=240, surround=70, charlimit=6000)
             results.formatter = _Marker()
-            # Whoosh keeps every hit when grouping (the facets need them all): cut to the limit here.
-            hits = [self._hit(h, origins, filters, with_highlights, corrections) for h in results[:limit]]
+            shown = results[:limit]
+            matched = self._matched_terms([h.docnum for h in shown], origins)
+            hits = [self._hit(h, origins, filters, with_highlights, corrections, matched.get(h.docnum, set()))
+                    for h in shown]
             counts = {name: _sorted_counts(results.groups(name)) for name in FACETS}
             total = len(results)
         counts["country"] = {k.upper(): v for k, v in counts["country"].items()}
@@ -313,17 +365,37 @@ class Index:
                             notes=notes, index={"build_id": self.info.build_id,
                                                 "corpus_hash": self.info.corpus_hash})
 
+    def _matched_terms(self, docnums: list[int], origins: dict[tuple[str, str], str]) -> dict[int, set]:
+        """Return, for each shown hit, the (field, term) pairs of the query it contains: read
+        from the postings of those few documents, not by tracking terms over every match."""
+        reader = self._searcher.reader()
+        wanted = sorted(set(docnums))
+        found: dict[int, set[tuple[str, str]]] = defaultdict(set)
+        for fieldname, text in origins:
+            if text.startswith("*"):
+                candidates = [(fieldname, t.decode() if isinstance(t, bytes) else t, text)
+                              for t in list(reader.expand_prefix(fieldname, text[1:]))[:50]]
+            else:
+                candidates = [(fieldname, text, text)]
+            for f, term, key in candidates:
+                try:
+                    postings = reader.postings(f, term)
+                except Exception:  # the term is not in the index
+                    continue
+                for d in wanted:
+                    if not postings.is_active():
+                        break
+                    postings.skip_to(d)
+                    if postings.is_active() and postings.id() == d:
+                        found[d].add((f, key))
+        return found
+
     def _hit(self, hit: Any, origins: dict[tuple[str, str], str], filters: Filters,
-             with_highlights: bool, corrections: list[str]) -> Hit:
+             with_highlights: bool, corrections: list[str], matched: set[tuple[str, str]]) -> Hit:
         doc = hit.fields()
         why: dict[str, set[str]] = defaultdict(set)
-        matched = hit.matched_terms() if hit.results.has_matched_terms() else []
-        for fieldname, term in matched:
-            t = term.decode("utf-8") if isinstance(term, bytes) else str(term)
-            reason = origins.get((fieldname, t))
-            if reason is None:
-                reason = next((r for (f, k), r in origins.items() if f == fieldname and k.startswith("*")
-                               and t.startswith(k[1:])), None)
+        for fieldname, key in matched:
+            reason = origins.get((fieldname, key))
             if reason:
                 why[reason].add(fieldname)
         reasons = []
@@ -333,10 +405,11 @@ class Index:
         reasons += [f"filter {f}" for f in filters.describe()]
         snippets: list[str] = []
         if with_highlights:
+            wanted = {key for f, key in matched if f in ("title", "body") and not key.startswith("*")}
             for f in ("body", "title"):
-                frag = hit.highlights(f, top=2)
+                frag = snippet(doc.get(f) or "", wanted) if wanted else None
                 if frag:
-                    snippets.extend(frag if isinstance(frag, list) else [frag])
+                    snippets.append(frag)
                     break
         region = doc["region"]
         known = regions()

@@ -1,0 +1,297 @@
+"""`kb bench`: how fast the knowledge base is on this machine, as ratios against floors
+measured in the same run (reading and parsing the files, starting a kernel, a batch of trivial
+notebooks), so that a noisy shared machine still gives a meaningful answer.
+
+Corpora are generated deterministically from the real records: the same front-matter fields,
+the seven sections, sentences drawn from the real sections, so sizes and vocabulary match."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import random
+import shutil
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from kb import __version__
+from kb.corpus import SECTIONS, Practice, load_corpus, record_files
+from kb.regions import PILOT_REGIONS, regions
+
+SEED = 20180307
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+QUERIES: dict[str, list[dict[str, Any]]] = {
+    "free text": [{"q": q} for q in (
+        "how did regions monitor their smart specialisation strategy", "cluster policy governance",
+        "digital innovation hub for small firms", "skills for industrial transition", "coal region restructuring",
+        "university industry research collaboration", "innovation vouchers evaluation", "regional innovation agency")],
+    "phrase": [{"q": q} for q in ('"smart specialisation"', '"entrepreneurial discovery"', '"steering committee"',
+                                  '"innovation agency"', '"monitoring system"')],
+    "facet only": [{"q": "", "theme": t} for t in ("governance", "monitoring-evaluation", "skills", "clusters")]
+    + [{"q": "", "region": r} for r in ("saxony", "wallonia", "lithuania")],
+    "text + facet": [{"q": "monitoring", "region": "saxony"}, {"q": "clusters", "theme": "governance"},
+                     {"q": "digital", "country": "FR"}, {"q": "skills training", "year_from": 2015}],
+    "typo": [{"q": q} for q in ("monitorng evaluaton", "govrenance", "digitalisaton", "clustre policy", "forsight")],
+    "multilingual": [{"q": q} for q in ("suivi de la stratégie", "pôles de compétitivité", "Sachsen Digitalisierung",
+                                        "valutazione dei poli", "seguimiento de la estrategia", "ennakointi",
+                                        "kompetensförsörjning", "pametna tovarna")],
+}
+
+
+@dataclass
+class Figure:
+    """One measured figure, with the floor it is compared to and the target it must meet."""
+
+    name: str
+    value: float
+    unit: str
+    floor: float | None = None
+    target: float | None = None
+    """Upper bound for `ratio` when there is a floor, for `value` otherwise."""
+    samples: list[float] = field(default_factory=list)
+
+    @property
+    def ratio(self) -> float | None:
+        return self.value / self.floor if self.floor else None
+
+    @property
+    def status(self) -> str:
+        if self.target is None:
+            return ""
+        measured = self.ratio if self.floor else self.value
+        return "pass" if measured is not None and measured <= self.target else "miss"
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["ratio"] = self.ratio
+        out["status"] = self.status
+        if self.samples:
+            out.update(min=min(self.samples), median=statistics.median(self.samples), max=max(self.samples))
+        return out
+
+
+def _timed(fn: Callable[[], Any], reps: int) -> list[float]:
+    out = []
+    for _ in range(reps):
+        start = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - start)
+    return out
+
+
+def _sentences(text: str) -> list[str]:
+    import re
+
+    return [s.strip() for s in re.split(r"(?<=[.!?])\s+", " ".join(text.split())) if len(s.split()) >= 4]
+
+
+def generate_corpus(templates: list[Practice], n: int, out: Path, seed: int = SEED) -> Path:
+    """Write `n` generated records shaped like `templates` under `out`; return `out`."""
+    rng = random.Random(seed)
+    pools = {name: [s for p in templates for s in _sentences(p.sections.get(name, ""))] for name in SECTIONS}
+    lengths = {name: [max(1, len(_sentences(p.sections.get(name, "")))) for p in templates] for name in SECTIONS}
+    theme_pool = [t for p in templates for t in p.themes]
+    known = regions()
+    for i in range(n):
+        t = rng.choice(templates)
+        region = rng.choice(PILOT_REGIONS)
+        pid = f"bench-{i:06d}"
+        themes = list(dict.fromkeys(rng.choice(theme_pool) for _ in range(rng.randint(1, 4))))
+        front = {
+            "id": pid, "title": f"{t.title} ({i})", "region": region, "nuts": list(known[region].nuts),
+            "themes": themes, "instruments": list(t.instruments), "lead_organisation": t.lead_organisation,
+            "start_year": t.start_year, "sources": [{"url": s.url, "title": s.title} for s in t.sources[:3]],
+            "verification": t.verification, "evidence": t.evidence, "last_reviewed": t.last_reviewed,
+        }
+        body = "\n\n".join(
+            f"## {name}\n" + " ".join(rng.choice(pools[name]) for _ in range(rng.choice(lengths[name])))
+            for name in SECTIONS)
+        folder = out / region
+        folder.mkdir(parents=True, exist_ok=True)
+        text = "---\n" + yaml.safe_dump(front, sort_keys=False, allow_unicode=True) + "---\n\n" + body + "\n"
+        (folder / f"{pid}.md").write_text(text, encoding="utf-8")
+    return out
+
+
+def _parse_all(root: Path) -> int:
+    n = 0
+    for path in record_files(root):
+        text = path.read_text(encoding="utf-8")
+        yaml.load(text.split("\n---", 1)[0][4:], Loader=_Loader)
+        n += 1
+    return n
+
+
+def _quantile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def measure_queries(index_dir: Path, reps: int) -> dict[str, list[float]]:
+    """Return per query class the warm latencies (seconds) with facets and highlights."""
+    from kb.searching import Index, make_filters
+
+    out: dict[str, list[float]] = {}
+    with Index(index_dir) as ix:
+        for cls, queries in QUERIES.items():
+            prepared = [(q["q"], make_filters(q.get("region"), q.get("theme"), q.get("country"), q.get("year_from")))
+                        for q in queries]
+            for text, filters in prepared:
+                ix.search(text, filters, 10)
+            samples = []
+            for _ in range(reps):
+                for text, filters in prepared:
+                    start = time.perf_counter()
+                    ix.search(text, filters, 10)
+                    samples.append(time.perf_counter() - start)
+            out[cls] = samples
+    return out
+
+
+def _edit_one(root: Path) -> Path:
+    path = sorted(record_files(root))[len(record_files(root)) // 2]
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("## Summary\n", "## Summary\nEdited for the benchmark. ", 1), encoding="utf-8")
+    return path
+
+
+def run(practices: Path, sizes: list[int], reps: int = 3, reports: bool = True, workers: int = 4,
+        progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Run the benchmark; return every figure (see `table`)."""
+    from kb.index import build_index, read_stamp
+    from kb.searching import Index
+
+    say = progress or (lambda _msg: None)
+    templates = list(load_corpus(practices).practices)
+    figures: list[Figure] = []
+    work = Path(tempfile.mkdtemp(prefix="kb-bench-"))
+    try:
+        say("real corpus")
+        real_index = work / "real" / "index"
+        samples = _timed(lambda: build_index(practices, real_index, full=True), reps)
+        figures.append(Figure("index build, real corpus", statistics.median(samples), "s", target=3.0,
+                              samples=samples))
+        for size in sizes:
+            say(f"{size} generated records")
+            root = generate_corpus(templates, size, work / f"corpus-{size}")
+            parse = _timed(lambda root=root: _parse_all(root), reps)
+            floor_parse = statistics.median(parse)
+            figures.append(Figure(f"floor: read + parse {size} files", floor_parse, "s", samples=parse))
+            index = work / f"index-{size}"
+            build = _timed(lambda root=root, index=index: build_index(root, index, full=True), max(1, reps - 1))
+            target = 20.0 if size >= 10000 else 3.0 if size <= 1000 else None
+            figures.append(Figure(f"index build vs parsing, {size} records", statistics.median(build), "s",
+                                  floor_parse, samples=build))
+            figures.append(Figure(f"index build, {size} records (absolute)", statistics.median(build), "s",
+                                  target=target, samples=build))
+            figures.append(Figure(f"index build rate, {size} records", size / statistics.median(build), "docs/s"))
+            gen = Path(read_stamp(index).path)
+            figures.append(Figure(f"index size, {size} records",
+                                  sum(f.stat().st_size for f in gen.rglob("*") if f.is_file()) / 2**20, "MiB"))
+            one = sorted(record_files(root))[0]
+            parse_one = _timed(lambda one=one: yaml.load(one.read_text(encoding="utf-8").split("\n---", 1)[0][4:],
+                                                         Loader=_Loader), 20)
+            floor_one = statistics.median(parse_one)
+            edited = _edit_one(root)
+            t_edit = _timed(lambda root=root, index=index: build_index(root, index), 1)[0]
+            figures.append(Figure(f"incremental re-index after editing one record, {size}", t_edit, "s", floor_one,
+                                  target=3.0))
+            added = edited.parent / "bench-added.md"
+            shutil.copy(edited, added)
+            added.write_text(added.read_text(encoding="utf-8").replace(f"id: {edited.stem}", "id: bench-added"),
+                             encoding="utf-8")
+            t_add = _timed(lambda root=root, index=index: build_index(root, index), 1)[0]
+            figures.append(Figure(f"incremental re-index after adding one record, {size}", t_add, "s", floor_one))
+            added.unlink()
+            t_del = _timed(lambda root=root, index=index: build_index(root, index), 1)[0]
+            figures.append(Figure(f"incremental re-index after deleting one record, {size}", t_del, "s", floor_one))
+            opens = _timed(lambda index=index: Index(index).close(), 5)
+            figures.append(Figure(f"index open, {size} records", statistics.median(opens) * 1000, "ms",
+                                  samples=[x * 1000 for x in opens]))
+            say(f"queries on {size} records")
+            latencies = measure_queries(index, reps)
+            everything = [x * 1000 for xs in latencies.values() for x in xs]
+            target_q = 20.0 if size <= 1000 else 100.0 if size <= 10000 else None
+            for cls, xs in latencies.items():
+                ms = [x * 1000 for x in xs]
+                figures.append(Figure(f"query p95, {cls}, {size}", _quantile(ms, 0.95), "ms", samples=ms))
+            figures.append(Figure(f"query p50, all classes, {size}", _quantile(everything, 0.5), "ms"))
+            figures.append(Figure(f"query p95, all classes, {size}", _quantile(everything, 0.95), "ms",
+                                  target=target_q))
+            shutil.rmtree(root, ignore_errors=True)
+        if reports:
+            say("reports")
+            figures += _measure_reports(real_index, work, reps, workers)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return {
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "kb_version": __version__, "date": time.strftime("%Y-%m-%d"), "sizes": sizes, "reps": reps,
+        "figures": [f.to_dict() for f in figures],
+    }
+
+
+def _measure_reports(real_index: Path, work: Path, reps: int, workers: int) -> list[Figure]:
+    import nbformat
+
+    from kb.render import RenderJob, render_many, render_one
+
+    notebook = Path("notebooks/region_report.ipynb").resolve()
+    trivial = work / "trivial.ipynb"
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]}), nbformat.v4.new_code_cell("")]
+    nbformat.write(nb, trivial)
+    out = work / "reports"
+    params = {"index_dir": str(real_index.resolve()), "workshops_dir": str(work / "none"), "generated_on": "bench"}
+    render_one(trivial, RenderJob("warm", {}), out)
+    floor, one = [], []
+    for i in range(max(3, reps)):
+        floor += _timed(lambda i=i: render_one(trivial, RenderJob(f"t{i}", {}), out), 1)
+        one += _timed(lambda i=i: render_one(notebook, RenderJob(f"r{i}", {**params, "region": "saxony"}), out), 1)
+    figures = [Figure("floor: start a kernel, run an empty cell (+ HTML)", statistics.median(floor), "s",
+                      samples=floor),
+               Figure("one report (exec + HTML)", statistics.median(one), "s", statistics.median(floor), 1.5, one)]
+    batch_floor, batch = [], []
+    for i in range(max(1, reps - 1)):
+        batch_floor += _timed(lambda i=i: render_many(trivial, [RenderJob(f"b{i}-{s}", {}) for s in PILOT_REGIONS],
+                                                      out, workers=workers), 1)
+        batch += _timed(lambda: render_many(notebook, [RenderJob(s, {**params, "region": s}) for s in PILOT_REGIONS],
+                                            out, workers=workers), 1)
+    figures.append(Figure(f"floor: 12 trivial notebooks, {workers} workers", min(batch_floor), "s",
+                          samples=batch_floor))
+    figures.append(Figure(f"12 pilot reports, {workers} workers", min(batch), "s", min(batch_floor), 1.5, batch))
+    return figures
+
+
+def table(result: dict[str, Any]) -> str:
+    """Return the figures as a fixed-width table: figure, value, floor, ratio, target, status."""
+    rows = [("figure", "value", "floor", "ratio", "target", "")]
+    for f in result["figures"]:
+        unit = f["unit"]
+        value = f"{f['value']:.3g} {unit}"
+        floor = f"{f['floor']:.3g} {unit}" if f["floor"] else ""
+        ratio = f"{f['ratio']:.2f}x" if f["ratio"] else ""
+        target = (f"<= {f['target']:g}x" if f["floor"] else f"<= {f['target']:g} {unit}") if f["target"] else ""
+        rows.append((f["name"], value, floor, ratio, target, f["status"]))
+    widths = [max(len(r[i]) for r in rows) for i in range(6)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+    lines.insert(1, "-" * len(lines[0]))
+    return "\n".join(lines)
+
+
+def misses(result: dict[str, Any]) -> list[str]:
+    return [f["name"] for f in result["figures"] if f["status"] == "miss"]
+
+
+def dump(result: dict[str, Any], path: Path) -> None:
+    path.write_text(json.dumps(result, indent=1), encoding="utf-8")
