@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: report index test lint clean
+.PHONY: report index test lint clean serve lab
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,19 @@ report: index
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+# The search web app (notebooks/search.ipynb with Voila) on http://127.0.0.1:$(SERVE_PORT)/, requesting
+# nothing from other hosts: kb/templates holds voila/templates/offline, found through JUPYTER_PATH.
+SERVE_PORT ?= 8866
+serve: $(STAMP)
+	test -e build/index || $(BIN)/kb index
+	JUPYTER_PATH="$(CURDIR)/kb/templates$${JUPYTER_PATH:+:$$JUPYTER_PATH}" \
+	KB_INDEX="$${KB_INDEX:-$(CURDIR)/build/index}" \
+	$(BIN)/voila notebooks/search.ipynb --no-browser --port=$(SERVE_PORT) --Voila.ip=127.0.0.1 --template=offline
+
+# JupyterLab on notebooks/, with the project's kernel ("Python 3 (kb)", installed by the set-up step).
+lab: $(STAMP)
+	$(BIN)/jupyter lab --notebook-dir=notebooks --ServerApp.ip=127.0.0.1 --no-browser
 
 lint: $(STAMP)
 	$(BIN)/ruff check kb tests
