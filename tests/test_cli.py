@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import GOOD, make_corpus
 
+from conftest import GOOD, make_corpus
 from kb.cli import cli
 
 

@@ -6,8 +6,8 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from conftest import BROKEN, GOOD, make_corpus
 
+from conftest import BROKEN, GOOD, make_corpus
 from kb.corpus import SECTIONS, check_url, load_corpus, parse_record, read_record, validate
 from kb.errors import CorpusError
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 from click.testing import CliRunner
-from conftest import GOOD
 
+from conftest import GOOD
 from kb.cli import cli
 from kb.export import rows
 from kb.themes import themes

@@ -7,8 +7,8 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import BROKEN, GOOD
 
+from conftest import BROKEN, GOOD
 from kb.errors import CorpusError, IndexBusy, IndexMissing
 from kb.index import STAMP, build_index, build_lock, read_stamp, resolve
 from kb.searching import Index

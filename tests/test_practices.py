@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from conftest import REAL_PRACTICES
 
+from conftest import REAL_PRACTICES
 from kb.corpus import load_corpus, validate
 from kb.regions import PILOT_REGIONS
 from kb.themes import themes
