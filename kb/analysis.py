@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
+from whoosh.analysis import Filter, RegexTokenizer
+from whoosh.lang import stemmer_for_language
 from whoosh.lang.stopwords import stoplists
 
 from kb.text import americanise, fold
@@ -20,23 +21,45 @@ def normalise_word(word: str) -> str:
     return americanise(word if word.isascii() else fold(word))
 
 
-class FoldFilter(Filter):
-    """Fold accents and map British spellings, token by token."""
+_EN_STOPS = frozenset(stoplists["en"])
+_STEM = stemmer_for_language("en")
+
+
+@lru_cache(maxsize=300_000)
+def index_term(token: str) -> str:
+    """Return the index term of one token as the tokenizer cut it ('' for a stop word):
+    lower case, accents folded, American spelling, English stem."""
+    word = normalise_word(token.lower())
+    return "" if word in _EN_STOPS else _STEM(word)
+
+
+class TermFilter(Filter):
+    """Lower-case, fold, map spellings, drop English stop words and stem, in one cached step
+    per token (the same as Whoosh's Lowercase, Stop and Stem filters in a row, at a fraction
+    of the cost). Positions are renumbered over the words kept, as StopFilter does."""
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self)
 
     def __call__(self, tokens):  # type: ignore[no-untyped-def]
+        pos = None
         for t in tokens:
-            t.text = normalise_word(t.text)
-            yield t
+            term = index_term(t.text)
+            if term:
+                if t.positions:
+                    pos = t.pos if pos is None else pos + 1
+                    t.pos = pos
+                t.text = term
+                t.stopped = False
+                yield t
+            elif not t.removestops:
+                t.stopped = True
+                yield t
 
 
 def analyzer():  # type: ignore[no-untyped-def]
     """Return the analyzer of every text field."""
-    return (RegexTokenizer() | LowercaseFilter() | FoldFilter()
-            | StopFilter(stoplist=stoplists["en"], minsize=1)
-            | StemFilter(lang="en", cachesize=50000))
+    return RegexTokenizer() | TermFilter()
 
 
 @lru_cache(maxsize=1)

@@ -37,7 +37,7 @@ STAMP = "stamp.json"
 LEXICON = "lexicon.json"
 DOCUMENTS = "documents.json"
 MANIFEST = "manifest.json"
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 KEEP_GENERATIONS = 2
 Progress = Callable[[int, int], None]
 

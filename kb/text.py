@@ -53,9 +53,18 @@ def clean_query(text: str) -> str:
     return text[:MAX_QUERY_CHARS]
 
 
+@lru_cache(maxsize=200_000)
+def _fold_word(word: str) -> str:
+    return word.lower() if word.isascii() else fold(word)
+
+
 def words(text: str) -> list[str]:
-    """Return the folded words of `text`, in order."""
-    return _WORD.findall(fold(text))
+    """Return the folded words of `text`, in order (each word folded once per process)."""
+    out: list[str] = []
+    for word in _WORD.findall(text):
+        folded = _fold_word(word)
+        out.extend(_WORD.findall(folded) if not folded.isascii() or not folded.isalnum() else [folded])
+    return out
 
 
 @lru_cache(maxsize=1)
