@@ -221,6 +221,13 @@ def _stat_entry(path: Path) -> tuple[int, int]:
     return st.st_mtime_ns, st.st_size
 
 
+def _link_or_copy(src: str, dst: str) -> None:
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+
+
 def _new_build_id() -> tuple[dt.datetime, str]:
     now = dt.datetime.now(dt.UTC)
     return now, f"{now:%Y%m%dT%H%M%S.%fZ}-{secrets.token_hex(3)}"
@@ -373,7 +380,10 @@ def _update(root: Path, index_dir: Path, gens: Path, previous: dict[str, Any],
     now, build_id = _new_build_id()
     tmp = gens / f".tmp-{build_id}"
     try:
-        shutil.copytree(resolve(index_dir), tmp)
+        # Hard links, not copies: Whoosh never rewrites a segment file in place (a commit
+        # writes new files and a new table of contents), so both generations can share them.
+        # Our own JSON files are unlinked before being written anew.
+        shutil.copytree(resolve(index_dir), tmp, copy_function=_link_or_copy)
         for name in (STAMP, DOCUMENTS, LEXICON, MANIFEST):
             (tmp / name).unlink(missing_ok=True)
         from whoosh import index as whoosh_index

@@ -8,13 +8,13 @@ import json
 import os
 import re
 import threading
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from whoosh import highlight, sorting
+from whoosh import highlight
 from whoosh import index as whoosh_index
 from whoosh.query import And, AndMaybe, AndNot, Every, NumericRange, Or, Phrase, Prefix, Query, Term
 
@@ -196,6 +196,7 @@ class Index:
         self._searcher = self._ix.searcher()
         self._lock = threading.Lock()
         self._documents: list[dict[str, Any]] | None = None
+        self._facets: dict[int, tuple[tuple[str, ...], ...]] | None = None
 
     def close(self) -> None:
         self._searcher.close()
@@ -345,25 +346,44 @@ class Index:
 
     def _run(self, text: str, query: Query, origins: dict[tuple[str, str], str], filters: Filters,
              limit: int, with_highlights: bool, notes: list[str], corrections: list[str]) -> SearchResult:
-        facets = {name: sorting.FieldFacet(fieldname, allow_overlap=True, maptype=sorting.Count)
-                  for name, fieldname in FACETS.items()}
         with self._lock:
-            # Every match is ranked and counted for the facets (Whoosh keeps every hit when
-            # grouping): cut to the limit here.
-            results = self._searcher.search(query, limit=limit, filter=self._filter(filters), groupedby=facets)
-            results.fragmenter = highlight.ContextFragmenter(maxchars=240, surround=70, charlimit=6000)
-            results.formatter = _Marker()
+            allowed = self._filter(filters)
+            # One scoring pass over every match (cheaper here than Whoosh's top-N pass plus a
+            # second, unscored pass); the facets count every match against facet values read
+            # once per open index.
+            results = self._searcher.search(query, limit=None, filter=allowed)
             shown = results[:limit]
+            docnums = list(results.docs())
             matched = self._matched_terms([h.docnum for h in shown], origins)
             hits = [self._hit(h, origins, filters, with_highlights, corrections, matched.get(h.docnum, set()))
                     for h in shown]
-            counts = {name: _sorted_counts(results.groups(name)) for name in FACETS}
-            total = len(results)
-        counts["country"] = {k.upper(): v for k, v in counts["country"].items()}
+            counts = self._facet_counts(docnums)
+            total = len(docnums)
         return SearchResult(query=text, total=total, hits=hits, facets=counts,
                             filters={k: v for k, v in asdict(filters).items() if v is not None},
                             notes=notes, index={"build_id": self.info.build_id,
                                                 "corpus_hash": self.info.corpus_hash})
+
+    def _facet_values(self) -> dict[int, tuple[tuple[str, ...], ...]]:
+        """Return, per document number, its values of each facet (read once per open index)."""
+        if self._facets is None:
+            table = {}
+            for docnum, stored in self._searcher.reader().iter_docs():
+                table[docnum] = tuple(tuple(v for v in str(stored.get(field, "")).split(",") if v)
+                                      for field in FACETS.values())
+            self._facets = table
+        return self._facets
+
+    def _facet_counts(self, docnums: list[int]) -> dict[str, dict[str, int]]:
+        values = self._facet_values()
+        counters: list[Counter[str]] = [Counter() for _ in FACETS]
+        for d in docnums:
+            for counter, vals in zip(counters, values.get(d, ()), strict=False):
+                counter.update(vals)
+        out = {name: dict(sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))) for name, c in zip(FACETS, counters,
+                                                                                                strict=True)}
+        out["country"] = {k.upper(): v for k, v in out["country"].items()}
+        return out
 
     def _matched_terms(self, docnums: list[int], origins: dict[tuple[str, str], str]) -> dict[int, set]:
         """Return, for each shown hit, the (field, term) pairs of the query it contains: read

@@ -223,3 +223,19 @@ def test_a_duplicate_id_added_incrementally_is_refused(corpus: Path, tmp_path: P
                 corpus / "saxony" / "archive" / "fx-saxony-monitoring-dashboard.md")
     with pytest.raises(CorpusError, match="problem"):
         build_index(corpus, index)
+
+
+def test_an_incremental_update_leaves_the_previous_generation_untouched(corpus: Path, tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    build_index(corpus, index)
+    old = Path(read_stamp(index).path)
+    snapshot = {p.name: p.read_bytes() for p in old.iterdir() if p.is_file()}
+    with Index(index) as reader:
+        before = [h.id for h in reader.search("steering committee").hits]
+        _edit(corpus / "saxony" / "fx-saxony-monitoring-dashboard.md", "steering committee reviews",
+              "regional parliament reviews")
+        assert build_index(corpus, index).mode == "incremental"
+        assert [h.id for h in reader.search("steering committee").hits] == before
+        assert reader.search('"regional parliament"').hits == []
+    assert {p.name: p.read_bytes() for p in old.iterdir() if p.is_file()} == snapshot
+    assert ids_for(index, '"regional parliament"') == ["fx-saxony-monitoring-dashboard"]
