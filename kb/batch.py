@@ -10,9 +10,10 @@ from html import escape
 from pathlib import Path
 
 from kb import __version__
+from kb.files import write_atomic
 from kb.indicators import figure
 from kb.regions import PILOT_REGIONS, Region, country_name, regions, resolve_region
-from kb.render import RenderJob, RenderOutcome, _write_atomic, render_many
+from kb.render import RenderJob, RenderOutcome, render_many
 
 DEFAULT_NOTEBOOK = Path("notebooks/region_report.ipynb")
 HEADLINES = (("population", "Population", "{:,.0f}"), ("gdp_pps_index_eu27", "GDP per head, PPS (EU=100)", "{:.0f}"),
@@ -78,5 +79,5 @@ one report per region: profile, indicators against peers, matched practices, par
 latest year available for all of a region's NUTS 2 parts; see each report's sources.</small></p></body></html>"""
     path = out_dir / "index.html"
     out_dir.mkdir(parents=True, exist_ok=True)
-    _write_atomic(path, html)
+    write_atomic(path, html)
     return path

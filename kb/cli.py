@@ -402,7 +402,7 @@ def export(fmt: str, out_file: Path | None, practices: Path) -> None:
     if out_file is None:
         click.echo(text, nl=False)
         return
-    from kb.workshops import write_atomic
+    from kb.files import write_atomic
 
     out_file.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(out_file, text)

@@ -10,16 +10,12 @@ lock file next to the index.
 from __future__ import annotations
 
 import datetime as dt
-import errno
-import fcntl
 import json
 import os
 import secrets
 import shutil
-import time
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from kb import __version__
 from kb.corpus import Corpus, Practice, load_corpus
 from kb.errors import IndexBusy, IndexMissing, KBError
+from kb.files import exclusive_lock, fsync_dir, write_json
 from kb.regions import regions
 from kb.text import americanise, plain_text, words
 
@@ -155,39 +152,9 @@ def _lock_path(index_dir: Path) -> Path:
     return index_dir.parent / f".{index_dir.name}.lock"
 
 
-@contextmanager
-def build_lock(index_dir: Path, wait: float = 120.0) -> Iterator[None]:
+def build_lock(index_dir: Path, wait: float = 120.0) -> Any:
     """Hold the build lock of `index_dir`; wait up to `wait` seconds for another build."""
-    index_dir.parent.mkdir(parents=True, exist_ok=True)
-    with open(_lock_path(index_dir), "a+") as fh:
-        deadline = time.monotonic() + wait
-        while True:
-            try:
-                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except OSError as exc:
-                if exc.errno not in (errno.EAGAIN, errno.EACCES) or time.monotonic() >= deadline:
-                    raise IndexBusy(str(index_dir)) from exc
-                time.sleep(0.1)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _write_json(path: Path, data: object) -> None:
-    with open(path, "w", encoding="utf-8") as fh:
-        json.dump(data, fh, ensure_ascii=False)
-        fh.flush()
-        os.fsync(fh.fileno())
+    return exclusive_lock(_lock_path(index_dir), wait, lambda: IndexBusy(str(index_dir)), poll=0.1)
 
 
 def _remove_leftovers(gens: Path, keep: set[str]) -> None:
@@ -236,17 +203,17 @@ def _new_build_id() -> tuple[dt.datetime, str]:
 def _publish(tmp: Path, gens: Path, index_dir: Path, info: IndexInfo, stored: list[dict[str, Any]],
              words: dict[str, int], manifest: dict[str, Any]) -> IndexInfo:
     """Stamp a finished build folder, move it among the generations and swap the link to it."""
-    _write_json(tmp / LEXICON, words)
-    _write_json(tmp / DOCUMENTS, stored)
-    _write_json(tmp / MANIFEST, manifest)
-    _write_json(tmp / STAMP, {k: v for k, v in asdict(info).items() if k != "path"})
-    _fsync_dir(tmp)
+    write_json(tmp / LEXICON, words)
+    write_json(tmp / DOCUMENTS, stored)
+    write_json(tmp / MANIFEST, manifest)
+    write_json(tmp / STAMP, {k: v for k, v in asdict(info).items() if k != "path"})
+    fsync_dir(tmp)
     final = gens / info.build_id
     os.rename(tmp, final)
     link_tmp = index_dir.parent / f".{index_dir.name}.link-{info.build_id}"
     os.symlink(os.path.relpath(final, index_dir.parent), link_tmp)
     os.replace(link_tmp, index_dir)
-    _fsync_dir(index_dir.parent)
+    fsync_dir(index_dir.parent)
     _remove_leftovers(gens, {info.build_id})
     return IndexInfo(**{**asdict(info), "path": str(final)})
 

@@ -18,12 +18,13 @@ import copy
 import multiprocessing
 import os
 import time
-import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from kb.files import temp_path, write_atomic
 
 if TYPE_CHECKING:
     from nbconvert import HTMLExporter
@@ -122,24 +123,6 @@ def _is_cell_error(exc: BaseException) -> bool:
     return all(hasattr(exc, a) for a in ("exec_count", "ename", "evalue"))
 
 
-def _temp_path(out_dir: Path, name: str, suffix: str) -> Path:
-    """A hidden, unique sibling of the final file, so os.replace stays on one file system."""
-    return out_dir / f".{name}.{os.getpid()}.{uuid.uuid4().hex[:8]}{suffix}"
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    """Write text to `path` so that readers see the old file or the whole new one, never a part."""
-    tmp = _temp_path(path.parent, path.stem, ".tmp" + path.suffix)
-    try:
-        with open(tmp, "x", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 def render_one(notebook: Path, job: RenderJob, out_dir: Path, kernel_name: str = "python3") -> RenderOutcome:
     """Execute `notebook` with the job's parameters and export it; never raises for a failed run.
 
@@ -154,7 +137,7 @@ def render_one(notebook: Path, job: RenderJob, out_dir: Path, kernel_name: str =
     html_path = out_dir / f"{job.name}.html"
     # papermill rewrites its output after every cell: run into a temporary file (ending in
     # .ipynb, as papermill expects) and move it into place once it stops.
-    tmp_nb = _temp_path(out_dir, job.name, ".tmp.ipynb")
+    tmp_nb = temp_path(out_dir, job.name, ".tmp.ipynb")
     error: str | None = None
     try:
         import papermill
@@ -184,7 +167,7 @@ def render_one(notebook: Path, job: RenderJob, out_dir: Path, kernel_name: str =
         finally:
             if tmp_nb.exists():
                 os.replace(tmp_nb, nb_path)
-        _write_atomic(html_path, export_html(executed))
+        write_atomic(html_path, export_html(executed))
     except Exception as exc:
         error = _describe(exc)
     finally:

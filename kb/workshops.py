@@ -9,14 +9,8 @@ nothing, and a record that does not validate is never overwritten."""
 from __future__ import annotations
 
 import datetime as dt
-import errno
-import fcntl
-import os
 import re
 import statistics
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +18,7 @@ from typing import Any
 import yaml
 
 from kb.errors import KBError, Problem, UsageError
+from kb.files import exclusive_lock, write_atomic
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 FIELDS = ("date", "theme", "regions", "facilitator", "practices", "ratings", "actions")
@@ -224,48 +219,15 @@ def validate_folder(folder: Path, known_practices: set[str] | None = None) -> tu
 # --- writing ---------------------------------------------------------------------------------
 
 
-@contextmanager
-def locked(path: Path, wait: float = 30.0) -> Iterator[None]:
+def locked(path: Path, wait: float = 30.0) -> Any:
     """Hold an exclusive lock for `path` (a sidecar `.name.lock` file) for a read-modify-write."""
-    lock = path.parent / f".{path.name}.lock"
-    with open(lock, "a+") as fh:
-        deadline = time.monotonic() + wait
-        while True:
-            try:
-                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except OSError as exc:
-                if exc.errno not in (errno.EAGAIN, errno.EACCES) or time.monotonic() >= deadline:
-                    raise KBError(f"{path} is being written by someone else; try again") from exc
-                time.sleep(0.02)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+    return exclusive_lock(path.parent / f".{path.name}.lock", wait,
+                          lambda: KBError(f"{path} is being written by someone else; try again"), poll=0.02)
 
 
 def _dump(data: dict) -> str:
     ordered = {k: data[k] for k in FIELDS if k in data}
     return HEADER + yaml.safe_dump(ordered, sort_keys=False, allow_unicode=True, width=100)
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Replace `path` with `text` in one rename after syncing it to disk: never half a file."""
-    tmp = path.parent / f".{path.name}.{os.getpid()}.tmp"
-    try:
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-        fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
 
 
 def slug_for(theme: str, regions: list[str]) -> str:

@@ -202,7 +202,9 @@ def test_a_failed_write_never_truncates_a_workshop_record(tmp_path: Path, monkey
     def broken_replace(src: str, dst: str) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(workshops.os, "replace", broken_replace)
+    from kb import files
+
+    monkeypatch.setattr(files.os, "replace", broken_replace)
     with pytest.raises(OSError):
         workshops.add_rating(path, "saxony", "fx-lapland-foresight-network", 4)
     assert path.read_bytes() == before
