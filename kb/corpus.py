@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from kb.data import load_yaml
+from kb.data import load_with_lines, load_yaml
 from kb.errors import CorpusError, Problem
 from kb.regions import PSEUDO_REGIONS, region_by_code, regions
 from kb.themes import themes
@@ -148,12 +148,7 @@ def parse_record(text: str, path: str, digest: str = "") -> RawRecord:
     body = "\n".join(lines[end + 1:])
     raw = RawRecord(path, None, {}, body, end + 2, [], digest)
     try:
-        loader = _Loader(front_text)
-        try:
-            node = loader.get_single_node()
-            data = loader.construct_document(node) if node is not None else None
-        finally:
-            loader.dispose()
+        data, lines = load_with_lines(front_text, first_line=2)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 2 if mark else 1
@@ -167,13 +162,13 @@ def parse_record(text: str, path: str, digest: str = "") -> RawRecord:
         raw.problems.append(Problem(path, 2, "front matter must be a mapping of fields (key: value)"))
         return raw
     raw.front = data
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            key = str(key_node.value)
-            raw.key_lines.setdefault(key, key_node.start_mark.line + 2)
-            if isinstance(value_node, yaml.SequenceNode):
-                for i, item in enumerate(value_node.value, 1):
-                    raw.key_lines.setdefault(f"{key}[{i}]", item.start_mark.line + 2)
+    # Items are numbered from 1 in messages ("source 1"), from 0 by the YAML loader.
+    for key, line in lines.items():
+        if key.endswith("]"):
+            name, index = key[:-1].split("[")
+            raw.key_lines[f"{name}[{int(index) + 1}]"] = line
+        else:
+            raw.key_lines[key] = line
     return raw
 
 

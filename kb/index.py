@@ -188,6 +188,15 @@ def _stat_entry(path: Path) -> tuple[int, int]:
     return st.st_mtime_ns, st.st_size
 
 
+def _add(writer: Any, practice: Practice, words: Counter[str]) -> dict[str, Any]:
+    """Index one practice, count its words for the typo vocabulary, and return the fields
+    kept in documents.json (everything but the long searchable text)."""
+    fields = document(practice)
+    writer.add_document(**fields)
+    words.update(doc_words(fields))
+    return {k: v for k, v in fields.items() if k not in ("body", "region_names")}
+
+
 def _link_or_copy(src: str, dst: str) -> None:
     try:
         os.link(src, dst)
@@ -272,10 +281,7 @@ def _full_build(root: Path, index_dir: Path, gens: Path, progress: Progress | No
         total = len(corpus.practices)
         try:
             for n, practice in enumerate(corpus.practices, 1):
-                fields = document(practice)
-                writer.add_document(**fields)
-                stored.append({k: v for k, v in fields.items() if k not in ("body", "region_names")})
-                words.update(doc_words(fields))
+                stored.append(_add(writer, practice, words))
                 path = Path(practice.path)
                 mtime, size = _stat_entry(path)
                 files[path.relative_to(root).as_posix()] = {"mtime_ns": mtime, "size": size,
@@ -373,10 +379,7 @@ def _update(root: Path, index_dir: Path, gens: Path, previous: dict[str, Any],
                 stored.pop(pid, None)
             total = len(fresh)
             for n, practice in enumerate(fresh.values(), 1):
-                fields = document(practice)
-                writer.add_document(**fields)
-                stored[practice.id] = {k: v for k, v in fields.items() if k not in ("body", "region_names")}
-                words.update(doc_words(fields))
+                stored[practice.id] = _add(writer, practice, words)
                 if progress:
                     progress(n, total)
             writer.commit()

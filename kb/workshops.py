@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from kb.data import load_with_lines
 from kb.errors import KBError, Problem, UsageError
 from kb.files import exclusive_lock, write_atomic
 
@@ -72,24 +73,12 @@ class Feedback:
 
 def _parse(text: str, path: str) -> tuple[Any, dict[str, int], list[Problem]]:
     """Return the data, the line of each top-level key and of each list item, and YAML problems."""
-    lines: dict[str, int] = {}
     try:
-        loader = _Loader(text)
-        try:
-            node = loader.get_single_node()
-            data = loader.construct_document(node) if node is not None else None
-        finally:
-            loader.dispose()
+        data, lines = load_with_lines(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        return None, lines, [Problem(path, mark.line + 1 if mark else 1, f"not valid YAML: {problem}")]
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            lines[str(key.value)] = key.start_mark.line + 1
-            if isinstance(value, yaml.SequenceNode):
-                for i, item in enumerate(value.value):
-                    lines[f"{key.value}[{i}]"] = item.start_mark.line + 1
+        return None, {}, [Problem(path, mark.line + 1 if mark else 1, f"not valid YAML: {problem}")]
     return data, lines, []
 
 
