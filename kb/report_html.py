@@ -265,33 +265,35 @@ STYLE = """<style>
 .kb-report .why{font-style:italic}.kb-report sup.cite{font-size:.7rem}.kb-report figure.chart{margin:.5rem 0}
 .kb-report ol.sources{font-size:.85rem;word-break:break-word}.kb-report footer{margin-top:2rem;font-size:.8rem;color:#5b6675;border-top:1px solid #dde2ea}
 .kb-report table.fixed{table-layout:fixed}.kb-report td{overflow-wrap:anywhere}
-@media print{.kb-report a[href]::after{content:none !important}.kb-report{font-size:10pt}.kb-report section{break-before:page}.kb-report section:first-of-type{break-before:auto}
+@media print{.kb-report a[href]::after{content:none !important}.kb-report{font-size:10pt}.kb-report section~section{break-before:page}
 .kb-report a{color:inherit;text-decoration:none}.kb-report tr{break-inside:avoid}}
 </style>"""
 
 
-def render_header(r: RegionReport) -> str:
+def _header(r: RegionReport) -> str:
     native = f" <span class='note'>({esc(', '.join(r.profile.native_names))})</span>" if r.profile.native_names else ""
-    return (f"{STYLE}<div class='kb-report'><h1>{esc(r.region.name)}{native}</h1>"
-            f"<p class='meta'>Peer-learning report · Transition KB · {esc(r.footer['generated_on'])}</p></div>")
+    return (f"<header><h1>{esc(r.region.name)}{native}</h1>"
+            f"<p class='meta'>Peer-learning report · Transition KB · {esc(r.footer['generated_on'])}</p></header>")
+
+
+def _footer(r: RegionReport) -> str:
+    f = r.footer
+    data = "; ".join(f"{esc(d['indicator'] or d['file'])}{' ' + esc(d['year']) if d['year'] else ''}"
+                     for d in f["data"])
+    params = ", ".join(f"{esc(k)}={esc(v)}" for k, v in sorted(f["parameters"].items()))
+    return (f"<footer><p>Transition KB {esc(f['kb_version'])} · index build "
+            f"{esc(f['index_build'])} · corpus {esc(f['corpus_hash'][:16])} · generated on {esc(f['generated_on'])}</p>"
+            f"<p>Data used (latest year shown for this region): {data}</p><p>Parameters: {params}</p></footer>")
 
 
 def render_section(r: RegionReport, sid: str) -> str:
     """Return one section's HTML wrapped for the report's styles ('' when it has nothing to show)."""
     body = RENDERERS[sid](r)
-    return f"<div class='kb-report'>{body}</div>" if body else ""
-
-
-def render_footer(r: RegionReport) -> str:
-    f = r.footer
-    data = "; ".join(f"{esc(d['indicator'] or d['file'])}{' ' + esc(d['year']) if d['year'] else ''}"
-                     for d in f["data"])
-    params = ", ".join(f"{esc(k)}={esc(v)}" for k, v in sorted(f["parameters"].items()))
-    return (f"<div class='kb-report'><footer><p>Transition KB {esc(f['kb_version'])} · index build "
-            f"{esc(f['index_build'])} · corpus {esc(f['corpus_hash'][:16])} · generated on {esc(f['generated_on'])}</p>"
-            f"<p>Data used (latest year shown for this region): {data}</p><p>Parameters: {params}</p></footer></div>")
+    return f"{STYLE}<div class='kb-report'>{body}</div>" if body else ""
 
 
 def render_all(r: RegionReport) -> str:
-    """Return the whole report as one HTML fragment (header, sections in order, footer)."""
-    return render_header(r) + "".join(render_section(r, s) for s in r.sections) + render_footer(r)
+    """Return the whole report as one HTML fragment: header, the sections in order (siblings,
+    so that print starts each on a new page), footer."""
+    sections = "".join(RENDERERS[s](r) for s in r.sections)
+    return f"{STYLE}<div class='kb-report'>{_header(r)}{sections}{_footer(r)}</div>"
