@@ -46,8 +46,9 @@ def write_atomic(path: Path, text: str) -> None:
 
 def write_json(path: Path, data: object) -> None:
     """Write JSON to a file that nobody reads yet (a build folder), synced to disk."""
+    text = json.dumps(data, ensure_ascii=False)  # one call: the C encoder, several times faster than dump()
     with open(path, "w", encoding="utf-8") as fh:
-        json.dump(data, fh, ensure_ascii=False)
+        fh.write(text)
         fh.flush()
         os.fsync(fh.fileno())
 
