@@ -15,7 +15,8 @@ import os
 import secrets
 import shutil
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -197,6 +198,29 @@ def _add(writer: Any, practice: Practice, words: Counter[str]) -> dict[str, Any]
     return {k: v for k, v in fields.items() if k not in ("body", "region_names")}
 
 
+@contextmanager
+def _unfinished(tmp: Path) -> Iterator[None]:
+    """Remove the build folder `tmp` when anything fails (or is interrupted) in the block."""
+    try:
+        yield
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+@contextmanager
+def _writing(ix: Any) -> Iterator[Any]:
+    """Yield a writer of `ix`: committed when the block ends, cancelled when it fails."""
+    writer = ix.writer(limitmb=256)
+    try:
+        yield writer
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit()
+    ix.close()
+
+
 def _link_or_copy(src: str, dst: str) -> None:
     try:
         os.link(src, dst)
@@ -275,11 +299,10 @@ def _full_build(root: Path, index_dir: Path, gens: Path, progress: Progress | No
     stored: list[dict[str, Any]] = []
     words: Counter[str] = Counter()
     files: dict[str, Any] = {}
-    try:
+    with _unfinished(tmp):
         ix = whoosh_index.create_in(str(tmp), schema())
-        writer = ix.writer(limitmb=256)
         total = len(corpus.practices)
-        try:
+        with _writing(ix) as writer:
             for n, practice in enumerate(corpus.practices, 1):
                 stored.append(_add(writer, practice, words))
                 path = Path(practice.path)
@@ -288,14 +311,6 @@ def _full_build(root: Path, index_dir: Path, gens: Path, progress: Progress | No
                                                             "sha256": practice.sha256, "id": practice.id}
                 if progress:
                     progress(n, total)
-            writer.commit()
-        except BaseException:
-            writer.cancel()
-            raise
-        ix.close()
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     info = IndexInfo(build_id=build_id, corpus_hash=corpus.digest, built_at=now.isoformat(timespec="seconds"),
                      records=len(stored), kb_version=__version__, schema_version=SCHEMA_VERSION,
                      mode="full", added=len(stored))
@@ -352,7 +367,7 @@ def _update(root: Path, index_dir: Path, gens: Path, previous: dict[str, Any],
         return IndexInfo(**{**asdict(current), "mode": "unchanged", "added": 0, "changed": 0, "deleted": 0})
     now, build_id = _new_build_id()
     tmp = gens / f".tmp-{build_id}"
-    try:
+    with _unfinished(tmp):
         # Hard links, not copies: Whoosh never rewrites a segment file in place (a commit
         # writes new files and a new table of contents), so both generations can share them.
         # Our own JSON files are unlinked before being written anew.
@@ -372,8 +387,7 @@ def _update(root: Path, index_dir: Path, gens: Path, previous: dict[str, Any],
                 doc = searcher.document(id=pid)
                 if doc is not None:
                     words.subtract(doc_words(doc))
-        writer = ix.writer(limitmb=256)
-        try:
+        with _writing(ix) as writer:
             for pid in gone:
                 writer.delete_by_term("id", pid)
                 stored.pop(pid, None)
@@ -382,14 +396,6 @@ def _update(root: Path, index_dir: Path, gens: Path, previous: dict[str, Any],
                 stored[practice.id] = _add(writer, practice, words)
                 if progress:
                     progress(n, total)
-            writer.commit()
-        except BaseException:
-            writer.cancel()
-            raise
-        ix.close()
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     digest = digest_of((rel, entry["sha256"]) for rel, entry in now_files.items())
     info = IndexInfo(build_id=build_id, corpus_hash=digest, built_at=now.isoformat(timespec="seconds"),
                      records=len(stored), kb_version=__version__, schema_version=SCHEMA_VERSION,
