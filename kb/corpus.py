@@ -172,11 +172,9 @@ def parse_record(text: str, path: str, digest: str = "") -> RawRecord:
     return raw
 
 
-def split_sections(body: str, first_line: int) -> tuple[list[tuple[str, int, str]], int]:
-    """Return the `## ` sections of a body as (heading, line, text) and the line of the first
-    heading (or of the body start)."""
+def split_sections(body: str, first_line: int) -> list[tuple[str, int, str]]:
+    """Return the `## ` sections of a body as (heading, file line, text)."""
     sections: list[tuple[str, int, list[str]]] = []
-    preamble_line = first_line
     in_fence = False
     for offset, line in enumerate(body.split("\n")):
         if line.lstrip().startswith("```"):
@@ -186,7 +184,7 @@ def split_sections(body: str, first_line: int) -> tuple[list[tuple[str, int, str
             sections.append((match.group(1).strip(), first_line + offset, []))
         elif sections:
             sections[-1][2].append(line)
-    return [(h, n, "\n".join(t).strip()) for h, n, t in sections], preamble_line
+    return [(h, n, "\n".join(t).strip()) for h, n, t in sections]
 
 
 # --- checks --------------------------------------------------------------------------------
@@ -361,7 +359,7 @@ def check_record(raw: RawRecord, file_stem: str | None = None) -> Iterator[Probl
 
 def check_body(raw: RawRecord) -> Iterator[Problem]:
     """Yield problems with the body's sections: all seven, in order, none empty, enough words."""
-    sections, _ = split_sections(raw.body, raw.body_line)
+    sections = split_sections(raw.body, raw.body_line)
     seen = [h for h, _, _ in sections]
     expected_pos = 0
     for heading, line, text in sections:
@@ -395,7 +393,7 @@ def _nuts_known(code: str) -> bool:
 def to_practice(raw: RawRecord) -> Practice:
     """Return the Practice of a record that passed `check_record`."""
     fm = raw.front or {}
-    sections, _ = split_sections(raw.body, raw.body_line)
+    sections = split_sections(raw.body, raw.body_line)
     nuts = tuple(fm.get("nuts") or ())
     region = fm["region"]
     partners = tuple(fm.get("partner_regions") or ())

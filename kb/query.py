@@ -23,7 +23,7 @@ from functools import lru_cache
 
 from kb.analysis import query_stopwords, stem
 from kb.regions import region_name_phrases
-from kb.text import americanise, clean_query, fold, words
+from kb.text import americanise, clean_query, words
 from kb.themes import synonym_phrases
 
 MAX_TERMS = 64
@@ -215,7 +215,3 @@ def parse(text: str, lexicon: Mapping[str, int] | None = None) -> ParsedQuery:
     return ParsedQuery(cleaned, plain, phrases, prefixes, excluded, tuple(themes), tuple(found_regions),
                        tuple(fixes), tuple(notes))
 
-
-def folded(text: str) -> str:
-    """Fold a display string the way the pipeline does (for tests and messages)."""
-    return fold(text)

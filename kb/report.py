@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -23,7 +22,7 @@ from kb.index import read_documents
 from kb.indicators import Figure, eu_median, figure, indicators, median_of, percentile
 from kb.peers import PeerResult, find_peers
 from kb.regions import PILOT_REGIONS, Region, country_name, regions, resolve_region
-from kb.text import fold, words
+from kb.text import words
 from kb.themes import themes
 from kb.workshops import Feedback, feedback_for
 
@@ -509,9 +508,3 @@ def _data_years(rows: list[IndicatorRow]) -> list[dict[str, Any]]:
             for name in ("pilot_profiles.yaml", "instruments.yaml", "funding_rules.yaml", "networks.yaml")]
     return out
 
-
-def fold_key(text: str) -> str:
-    return fold(text)
-
-
-Builder = Callable[..., Any]

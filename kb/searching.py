@@ -9,12 +9,10 @@ import os
 import re
 import threading
 from collections import Counter, defaultdict
-from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from whoosh import highlight
 from whoosh import index as whoosh_index
 from whoosh.query import And, AndMaybe, AndNot, Every, NumericRange, Or, Phrase, Prefix, Query, Term
 
@@ -22,7 +20,7 @@ from kb.analysis import stem, terms
 from kb.errors import IndexOutdated, NotFound, UsageError
 from kb.index import LEXICON, SCHEMA_VERSION, IndexInfo, read_stamp, resolve
 from kb.query import ParsedQuery, parse
-from kb.regions import country_name, regions, resolve_country, resolve_region
+from kb.regions import regions, resolve_country, resolve_region
 from kb.themes import resolve_theme, themes
 
 TEXT_FIELDS = ("title", "original_title", "body")
@@ -156,29 +154,6 @@ def snippet(text: str, wanted: set[str], width: int = 240) -> str | None:
         pos = end
     out.append(html.escape(text[pos:hi]))
     return ("… " if lo else "") + "".join(out).strip() + (" …" if hi < len(text) else "")
-
-
-class _Marker(highlight.Formatter):
-    """Highlight fragments as escaped HTML with <mark> around matches."""
-
-    between = " … "
-
-    def format_token(self, text: str, token: Any, replace: bool = False) -> str:
-        return "<mark>" + html.escape(highlight.get_text(text, token, replace)) + "</mark>"
-
-    def format_fragment(self, fragment: Any, replace: bool = False) -> str:
-        out, index = [], fragment.startchar
-        text = fragment.text
-        for t in fragment.matches:
-            if t.startchar > index:
-                out.append(html.escape(text[index:t.startchar]))
-            out.append(self.format_token(text, t, replace))
-            index = t.endchar
-        out.append(html.escape(text[index:fragment.endchar]))
-        return "".join(out)
-
-    def format(self, fragments: list, replace: bool = False) -> list[str]:  # type: ignore[override]
-        return [self.format_fragment(f, replace) for f in fragments]
 
 
 class Index:
@@ -443,16 +418,3 @@ class Index:
             start_year=doc.get("start_year") or None, verification=doc["verification"],
             evidence=doc["evidence"], sources=doc["sources"], path=doc["path"],
         )
-
-
-def _sorted_counts(groups: dict) -> dict[str, int]:
-    items = [(str(k.decode() if isinstance(k, bytes) else k), int(v)) for k, v in groups.items() if k]
-    return dict(sorted(items, key=lambda kv: (-kv[1], kv[0])))
-
-
-def country_label(code: str) -> str:
-    return country_name(code)
-
-
-def describe_reasons(reasons: Iterable[str]) -> str:
-    return "; ".join(reasons)
