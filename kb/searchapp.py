@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 import ipywidgets as w
 
-from kb.api import open_index
+from kb.api import open_index, with_workshop_ratings
 from kb.corpus import check_url
 from kb.errors import KBError
 from kb.regions import country_name, regions
@@ -219,6 +219,11 @@ def default_index_dir() -> str:
     return os.environ.get("KB_INDEX") or DEFAULT_INDEX
 
 
+def default_workshops_dir() -> str:
+    """Return $KB_WORKSHOPS when set, else ../workshops (relative to the notebook)."""
+    return os.environ.get("KB_WORKSHOPS") or "../workshops"
+
+
 class _AppBox(w.VBox):
     """The app's layout; its plain-text form (saved by papermill next to the widget) lists the hits."""
 
@@ -239,8 +244,9 @@ class SearchApp:
 
     def __init__(self, index_dir: str | Path | None = None, query: str = "", region: str | None = None,
                  theme: str | None = None, country: str | None = None, year_from: int | str | None = None,
-                 limit: int = 10):
+                 limit: int = 10, workshops_dir: str | Path | None = None):
         self.index_dir = Path(index_dir or default_index_dir())
+        self.workshops_dir = Path(workshops_dir or default_workshops_dir())
         self.page_size = self.limit = limit
         self.result: SearchResult | None = None
         self.error: str | None = None
@@ -311,7 +317,7 @@ class SearchApp:
         try:
             filters = make_filters(**values)
             index = open_index(self.index_dir)
-            result = index.search(text, filters, self.limit)
+            result = with_workshop_ratings(index.search(text, filters, self.limit), self.workshops_dir)
             counts = self._facet_counts(index, text, filters, result)
             years = sorted({int(d["start_year"]) for d in index.documents() if d.get("start_year")})
         except KBError as exc:

@@ -167,3 +167,16 @@ def test_offline_voila_template_is_shipped() -> None:
     assert (template / "conf.json").is_file()
     text = (template / "index.html.j2").read_text(encoding="utf-8")
     assert "extends 'lab/index.html.j2'" in text and "https://" not in text
+
+
+def test_hits_rated_in_workshops_show_their_rating(fixture_index: Path, tmp_path: Path) -> None:
+    import datetime as dt
+
+    from kb.workshops import add_rating, new_session
+
+    path = new_session(tmp_path, "foresight", ["saxony", "wallonia"], dt.date(2026, 12, 1),
+                       ["fx-lapland-foresight-network"])
+    add_rating(path, "saxony", "fx-lapland-foresight-network", 5)
+    app = SearchApp(fixture_index, query="foresight", workshops_dir=tmp_path)
+    app.search()
+    assert "rated by 1 region" in app.results.value
