@@ -4,6 +4,7 @@ and an exit code: 1 for corpus and index problems, 2 for bad command-line values
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import html
@@ -12,7 +13,7 @@ import re
 import shutil
 import sys
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -136,21 +137,8 @@ def index(practices: Path, index: Path, full: bool, as_json: bool) -> None:
     from kb.index import build_index
 
     started = time.perf_counter()
-    bar = None
-    progress = None
-    if sys.stderr.isatty() and not as_json:
-        state: dict[str, Any] = {}
-
-        def progress(n: int, total: int) -> None:
-            if "bar" not in state:
-                state["bar"] = click.progressbar(length=total, label="indexing", file=sys.stderr)
-                state["bar"].__enter__()
-            state["bar"].update(1)
-            if n == total:
-                state["bar"].__exit__(None, None, None)
-
-    info = build_index(practices, index, progress=progress, full=full)
-    del bar
+    with _progress_bar("indexing", enabled=not as_json) as progress:
+        info = build_index(practices, index, progress=progress, full=full)
     seconds = time.perf_counter() - started
     if as_json:
         echo_json({**asdict(info), "seconds": round(seconds, 3)})
@@ -162,6 +150,27 @@ def index(practices: Path, index: Path, full: bool, as_json: bool) -> None:
                 if info.mode == "incremental" else "full rebuild")
         click.echo(f"indexed {info.records} records ({what}) in {seconds:.2f} s -> {index} "
                    f"(build {info.build_id}, corpus {info.corpus_hash[:12]})")
+
+
+@contextlib.contextmanager
+def _progress_bar(label: str, enabled: bool = True) -> Iterator[Callable[[int, int], None] | None]:
+    """Yield a progress callback (done, total) drawing a bar on a terminal, or None elsewhere."""
+    if not enabled or not sys.stderr.isatty():
+        yield None
+        return
+    bars: list[Any] = []
+
+    def update(done: int, total: int) -> None:
+        if not bars:
+            bars.append(click.progressbar(length=total, label=label, file=sys.stderr))
+            bars[0].__enter__()
+        bars[0].update(done - bars[0].pos)
+
+    try:
+        yield update
+    finally:
+        if bars:
+            bars[0].__exit__(None, None, None)
 
 
 def _terminal_highlight(fragment: str) -> str:
@@ -362,21 +371,16 @@ def report(regions: tuple[str, ...], all_pilots: bool, out_dir: Path, jobs: int,
     targets = resolve_regions(list(regions), all_pilots)
     read_stamp(index)
     started = time.perf_counter()
-    bar = None
-    if sys.stderr.isatty():
-        bar = click.progressbar(length=len(targets), label="rendering", file=sys.stderr)
-        bar.__enter__()
+    done = [0]
+    with _progress_bar("rendering") as bar:
 
-    def progress(outcome: Any) -> None:
-        if bar is not None:
-            bar.update(1)
+        def progress(outcome: Any) -> None:
+            done[0] += 1
+            if bar is not None:
+                bar(done[0], len(targets))
 
-    try:
         outcomes = render_reports(targets, out_dir, index, workshops_dir, notebook=notebook, workers=jobs,
                                   progress=progress)
-    finally:
-        if bar is not None:
-            bar.__exit__(None, None, None)
     failed = [o for o in outcomes if not o.ok]
     seconds = time.perf_counter() - started
     click.echo(f"{len(outcomes) - len(failed)} of {len(outcomes)} report(s) written to {out_dir}/ "
