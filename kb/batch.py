@@ -44,8 +44,9 @@ def write_index(targets: list[Region], outcomes: list[RenderOutcome], out_dir: P
     """Write `out_dir/index.html`: a table of every report (and every report already there)."""
     by_slug = {o.name: o for o in outcomes}
     known = regions()
-    slugs = list(dict.fromkeys([*(r.slug for r in targets),
-                                *(p.stem for p in sorted(out_dir.glob("*.html")) if p.stem in known)]))
+    slugs = sorted(dict.fromkeys([*(r.slug for r in targets),
+                                  *(p.stem for p in out_dir.glob("*.html") if p.stem in known)]),
+                   key=lambda s: known[s].name)
     head = "".join(f"<th>{escape(label)}</th>" for _, label, _ in HEADLINES)
     rows = []
     for slug in slugs:
@@ -54,20 +55,21 @@ def write_index(targets: list[Region], outcomes: list[RenderOutcome], out_dir: P
         cells = []
         for ind, _, fmt in HEADLINES:
             fig = figure(region, ind)
-            cells.append(f"<td class='num'>{escape(fmt.format(fig.value))} <small>{fig.year}</small></td>"
+            mark = "*" if fig.note.startswith("UK") else ""
+            cells.append(f"<td class='num'>{escape(fmt.format(fig.value))}{mark} <small>{fig.year}</small></td>"
                          if fig.value is not None else "<td class='num'>–</td>")
         if outcome is not None and not outcome.ok:
             status = f"<td class='failed'>failed: {escape(outcome.error or '')}</td>"
             name = escape(region.name)
         else:
-            status = "<td>ok</td>" if outcome else "<td>earlier run</td>"
+            status = "<td>new</td>" if outcome else "<td>from an earlier run</td>"
             name = f"<a href='{escape(slug)}.html'>{escape(region.name)}</a>"
         cohort = f"pilot {region.pilot_cohort}" if region.pilot_cohort else ""
         rows.append(f"<tr><td>{name}</td><td>{escape(country_name(region.country))}</td><td>{cohort}</td>"
                     f"{''.join(cells)}{status}</tr>")
     html = f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
 <title>Transition KB: region reports</title>
-<style>body{{font-family:system-ui,sans-serif;max-width:64rem;margin:2rem auto;padding:0 1rem;color:#1d2430}}
+<style>body{{font-family:system-ui,sans-serif;max-width:72rem;margin:2rem auto;padding:0 1rem;color:#1d2430}}
 table{{border-collapse:collapse;width:100%}}
 th,td{{border-bottom:1px solid #dde2ea;padding:.35rem .5rem;text-align:left}}
 td.num{{text-align:right}}td.failed{{color:#b33}}small{{color:#5b6675}}</style></head><body>
@@ -76,7 +78,8 @@ one report per region: profile, indicators against peers, matched practices, par
 <table><thead><tr><th>Region</th><th>Country</th><th>Cohort</th>{head}<th>Report</th></tr></thead>
 <tbody>{''.join(rows)}</tbody></table>
 <p><small>Figures: Eurostat regional statistics (population 2018; GDP per head in PPS; R&amp;D; unemployment),
-latest year available for all of a region's NUTS 2 parts; see each report's sources.</small></p></body></html>"""
+latest year available for all of a region's NUTS 2 parts; see each report's sources.
+* UK regions: GDP per head in PPS with EU28 = 100 (the EU27 series has no UK figures).</small></p></body></html>"""
     path = out_dir / "index.html"
     out_dir.mkdir(parents=True, exist_ok=True)
     write_atomic(path, html)
