@@ -23,7 +23,7 @@ from kb.query import ParsedQuery, parse
 from kb.regions import regions, resolve_country, resolve_region
 from kb.themes import resolve_theme, themes
 
-TEXT_FIELDS = ("title", "original_title", "body")
+TEXT_FIELDS = ("title", "body", "original_title")
 FACETS = {"region": "regions", "theme": "themes", "country": "country"}
 THEME_BOOST = 4.0
 REGION_BOOST = 2.0
