@@ -85,10 +85,6 @@ def _named() -> list[Region]:
     return out
 
 
-def _english_country(code: str) -> str:
-    return countries().get(code, {}).get("name", code)
-
-
 @lru_cache(maxsize=1)
 def countries() -> dict[str, dict]:
     """Return the countries by NUTS country code (`EL` for Greece, `UK` for the United Kingdom)."""
@@ -170,7 +166,7 @@ def region_name_phrases() -> dict[tuple[str, ...], str]:
 
 def country_name(code: str | None) -> str:
     """Return the English name of a NUTS country code, or the code itself when unknown."""
-    return _english_country(code) if code else "EU"
+    return countries().get(code, {}).get("name", code) if code else "EU"
 
 
 def resolve_country(value: str) -> str:

@@ -309,9 +309,6 @@ class Index:
             raise NotFound(f"no practice with id {practice_id!r} in the index")
         return doc
 
-    def all_ids(self) -> list[str]:
-        return sorted(d["id"] for d in self.documents())
-
     def documents(self) -> list[dict[str, Any]]:
         """Return the stored fields of every practice, sorted by id (read once per open index)."""
         if self._documents is None:

@@ -12,6 +12,7 @@ import datetime as dt
 import re
 import statistics
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -323,7 +324,16 @@ def feedback_for(region: str, folder: Path, own_practices: set[str] | None = Non
 
 
 def ratings_summary(folder: Path) -> dict[str, dict[str, float]]:
-    """Return, per practice id, how many regions rated it and their mean score."""
+    """Return, per practice id, how many regions rated it and their mean score. Read again only
+    when a record in the folder changes: searches call this on every query."""
+    folder = Path(folder)
+    files = sorted(folder.glob("*.yaml")) if folder.is_dir() else []
+    signature = tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in files)
+    return {pid: dict(summary) for pid, summary in _ratings_summary(str(folder.resolve()), signature).items()}
+
+
+@lru_cache(maxsize=8)
+def _ratings_summary(folder: str, signature: tuple) -> dict[str, dict[str, float]]:
     scores: dict[str, dict[str, int]] = {}
     for _, data in _records(Path(folder)):
         for r in data.get("ratings") or []:
