@@ -8,7 +8,12 @@ first use, so `import kb` stays cheap.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
+
+# The library logs warnings (a session record left out, ...); the application decides where
+# they go (the CLI prints them). Without a handler here, they would land in report notebooks.
+logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __version__ = "0.1.0"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import threading
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -47,13 +48,20 @@ def search(query: str = "", *, region: str | None = None, theme: str | None = No
     return with_workshop_ratings(result, workshops)
 
 
-def with_workshop_ratings(result: SearchResult, workshops: Path | str | None) -> SearchResult:
-    """Return the result with "rated by N regions, mean score" on hits that workshops rated."""
+def with_workshop_ratings(result: SearchResult, workshops: Path | str | None,
+                          note_skipped: bool = False) -> SearchResult:
+    """Return the result with "rated by N regions, mean score" on hits that workshops rated.
+    Session records that do not validate are left out (and logged); with `note_skipped` each
+    is also named in the result's notes, for pages that show no log."""
     if workshops is None or not Path(workshops).is_dir():
         return result
-    from kb.workshops import ratings_summary
+    from kb.workshops import ratings_summary, skipped_sessions
 
-    return result.with_ratings(ratings_summary(Path(workshops)))
+    rated = result.with_ratings(ratings_summary(Path(workshops)))
+    if not note_skipped:
+        return rated
+    skipped = [f"workshop record left out, it does not validate: {p}" for p in skipped_sessions(Path(workshops))]
+    return replace(rated, notes=[*rated.notes, *skipped]) if skipped else rated
 
 
 def similar(practice_id: str, *, limit: int = 5, index: Path | str = DEFAULT_INDEX) -> SearchResult:

@@ -10,9 +10,10 @@ from html import escape
 from pathlib import Path
 
 from kb import __version__
+from kb.errors import UsageError
 from kb.files import write_atomic
 from kb.indicators import figure
-from kb.regions import PILOT_REGIONS, Region, country_name, regions, resolve_region
+from kb.regions import PILOT_REGIONS, PSEUDO_REGIONS, Region, country_name, regions, resolve_region
 from kb.render import RenderJob, RenderOutcome, render_many
 
 DEFAULT_NOTEBOOK = Path("notebooks/region_report.ipynb")
@@ -23,7 +24,12 @@ HEADLINES = (("population", "Population", "{:,.0f}"), ("gdp_pps_index_eu27", "GD
 def resolve_regions(names: list[str], all_pilots: bool) -> list[Region]:
     """Return the regions to report on, without repeats (UnknownName for a bad one)."""
     chosen = [regions()[s] for s in PILOT_REGIONS] if all_pilots else []
-    chosen += [resolve_region(n) for n in names]
+    for name in names:
+        region = resolve_region(name)
+        if region.slug in PSEUDO_REGIONS:
+            raise UsageError(f"{name!r} is not a region but a grouping of practices; a report is made for one "
+                             "region: name it by slug, NUTS code or name (see `kb regions`)")
+        chosen.append(region)
     return list({r.slug: r for r in chosen}.values())
 
 

@@ -9,6 +9,8 @@ import datetime as dt
 import functools
 import html
 import json
+import logging
+import os
 import re
 import shutil
 import sys
@@ -26,6 +28,39 @@ from kb.workshops import WorkshopError
 
 DEFAULT_PRACTICES = "practices"
 DEFAULT_INDEX = "build/index"
+
+
+class Text(click.ParamType):
+    """Text from the command line, checked before anything uses it: undecodable bytes (a
+    terminal in another encoding), control characters and overlong values are refused with
+    one line naming the option, exit 2. `free` text (a query) may hold control characters:
+    search drops them."""
+
+    name = "text"
+
+    def __init__(self, multiline: bool = False, limit: int | None = None, free: bool = False):
+        self.multiline, self.limit, self.free = multiline, limit, free
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from kb.text import text_problem
+
+        if not isinstance(value, str):
+            return value
+        why = text_problem(value, self.multiline, self.limit)
+        if why and (not self.free or "UTF-8" in why):
+            self.fail(why, param, ctx)
+        return value
+
+
+TEXT = Text()
+QUERY = Text(multiline=True, free=True)
+
+
+def os_message(exc: OSError) -> str:
+    """One line for an OSError: the path and the system's words (disk full, read-only, ...)."""
+    where = exc.filename if exc.filename is not None else None
+    what = exc.strerror or str(exc) or type(exc).__name__
+    return f"{where}: {what}" if where is not None else what
 
 
 def practices_option(f: Callable) -> Callable:
@@ -73,6 +108,13 @@ def handle_errors(f: Callable) -> Callable:
         except KBError as exc:
             click.echo(f"Error: {exc}", err=True)
             sys.exit(exc.exit_code)
+        except BrokenPipeError:
+            # The reader went away (`kb search ... | head`): stop quietly.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(1)
+        except OSError as exc:
+            click.echo(f"Error: {os_message(exc)}", err=True)
+            sys.exit(1)
 
     return wrapper
 
@@ -87,10 +129,42 @@ def positive_int(ctx: click.Context, param: click.Parameter, value: int | None) 
     return value
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """Click's group, but a usage error is one line (`Error: ...`) with exit code 2."""
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)
+        except click.UsageError as exc:
+            where = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx is not None else ""
+            click.echo(f"Error: {' '.join(exc.format_message().split())}{where}", err=True)
+            sys.exit(2)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("Aborted.", err=True)
+            sys.exit(130)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+class _Warnings(logging.Handler):
+    """Library warnings (a session record left out, ...) as `warning: ...` lines on stderr."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        click.echo(f"warning: {record.getMessage()}", err=True)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="kb")
 def cli() -> None:
     """Transition KB: good practices in innovation policy for regions in industrial transition."""
+    logger = logging.getLogger("kb")
+    if not any(isinstance(h, _Warnings) for h in logger.handlers):
+        logger.addHandler(_Warnings(logging.WARNING))
+        logger.propagate = False
 
 
 @cli.command()
@@ -124,17 +198,33 @@ def validate(practices: Path, as_json: bool) -> None:
 @practices_option
 @index_option
 @click.option("--full", is_flag=True, help="Rebuild from every file instead of re-indexing only what changed.")
+@click.option("--check", is_flag=True, help="Only check the current index against its checksums (exit 1 if damaged).")
 @json_option
 @handle_errors
-def index(practices: Path, index: Path, full: bool, as_json: bool) -> None:
+def index(practices: Path, index: Path, full: bool, check: bool, as_json: bool) -> None:
     """Validate the corpus, then build the search index and swap it in atomically.
 
     Only added, changed and deleted records are re-indexed when the current index was built
-    from the same folder. A failed build leaves the previous index serving.
+    from the same folder. A failed build leaves the previous index serving. A damaged index
+    (a file missing or truncated) is rebuilt in full.
     """
     import time
 
-    from kb.index import build_index
+    from kb.index import build_index, read_stamp, verify
+
+    if check:
+        info = read_stamp(index)
+        wrong = verify(index, full=True)
+        if as_json:
+            echo_json({"build_id": info.build_id, "sound": not wrong, "problems": wrong})
+        elif not wrong:
+            click.echo(f"{index} is sound: every file matches its checksum (build {info.build_id})")
+        else:
+            click.echo(f"Error: the index at {index} is damaged: {'; '.join(wrong)}; run `kb index` to rebuild it",
+                       err=True)
+        if wrong:
+            sys.exit(1)
+        return
 
     started = time.perf_counter()
     with _progress_bar("indexing", enabled=not as_json) as progress:
@@ -143,6 +233,8 @@ def index(practices: Path, index: Path, full: bool, as_json: bool) -> None:
     if as_json:
         echo_json({**asdict(info), "seconds": round(seconds, 3)})
     else:
+        if info.repaired:
+            click.echo(f"warning: the previous index was damaged ({info.repaired}); rebuilt it in full", err=True)
         if info.mode == "unchanged":
             click.echo(f"{index} is up to date ({info.records} records, build {info.build_id})")
             return
@@ -216,10 +308,10 @@ def _print_result(result: Any, show_facets: bool = True) -> None:
 
 
 @cli.command()
-@click.argument("query", nargs=-1)
-@click.option("--region", help="Only practices of this region (slug, NUTS code or name).")
-@click.option("--theme", help="Only practices with this theme (slug, label or synonym).")
-@click.option("--country", help="Only practices in this country (NUTS country code, e.g. FR, UK).")
+@click.argument("query", nargs=-1, type=QUERY)
+@click.option("--region", type=TEXT, help="Only practices of this region (slug, NUTS code or name).")
+@click.option("--theme", type=TEXT, help="Only practices with this theme (slug, label or synonym).")
+@click.option("--country", type=TEXT, help="Only practices in this country (NUTS country code, e.g. FR, UK).")
 @click.option("--year-from", type=int, help="Only practices that started in or after this year.")
 @click.option("--limit", default=10, show_default=True, type=int, callback=positive_int,
               help="Number of hits to show.")
@@ -246,7 +338,7 @@ def search(query: tuple[str, ...], region: str | None, theme: str | None, countr
 
 
 @cli.command()
-@click.argument("practice_id")
+@click.argument("practice_id", type=TEXT)
 @click.option("--limit", default=5, show_default=True, type=int, callback=positive_int,
               help="Number of practices to show.")
 @index_option
@@ -292,7 +384,7 @@ def regions(show_all: bool, as_json: bool) -> None:
 
 
 @cli.command()
-@click.argument("region")
+@click.argument("region", type=TEXT)
 @click.option("--limit", default=5, show_default=True, type=int, callback=positive_int, help="Number of peers.")
 @click.option("--other-countries", is_flag=True, help="Only peers in other countries than the region's.")
 @json_option
@@ -317,7 +409,7 @@ def peers(region: str, limit: int, other_countries: bool, as_json: bool) -> None
 
 
 @cli.command()
-@click.argument("region")
+@click.argument("region", type=TEXT)
 @json_option
 @handle_errors
 def funding(region: str, as_json: bool) -> None:
@@ -342,7 +434,7 @@ def funding(region: str, as_json: bool) -> None:
 
 
 @cli.command()
-@click.argument("regions", nargs=-1)
+@click.argument("regions", nargs=-1, type=TEXT)
 @click.option("--all", "all_pilots", is_flag=True, help="The 12 pilot regions.")
 @click.option("--out", "out_dir", default="reports", show_default=True,
               type=click.Path(file_okay=False, path_type=Path), help="Folder for the HTML reports.")
@@ -364,12 +456,15 @@ def report(regions: tuple[str, ...], all_pilots: bool, out_dir: Path, jobs: int,
     import time
 
     from kb.batch import render_reports, resolve_regions
-    from kb.index import read_stamp
+    from kb.index import check_sound, read_stamp
+    from kb.workshops import skipped_sessions
 
     if not regions and not all_pilots:
         raise click.UsageError("name at least one REGION, or use --all for the 12 pilot regions")
     targets = resolve_regions(list(regions), all_pilots)
     read_stamp(index)
+    check_sound(index)
+    skipped_sessions(workshops_dir)  # warns once per record that the reports will leave out
     started = time.perf_counter()
     done = [0]
     with _progress_bar("rendering") as bar:
@@ -416,7 +511,8 @@ def export(fmt: str, out_file: Path | None, practices: Path) -> None:
 @cli.command()
 @click.option("--quick", is_flag=True, help="1,000 generated records only, fewer repetitions (about a minute).")
 @click.option("--sizes", default="1000,10000", show_default=True, help="Generated corpus sizes, comma-separated.")
-@click.option("--reps", type=int, default=None, help="Repetitions per figure (default 3; 2 with --quick).")
+@click.option("--reps", type=click.IntRange(min=1), default=None,
+              help="Repetitions per figure (default 3; 2 with --quick).")
 @click.option("--no-reports", is_flag=True, help="Skip the report figures (no kernels started).")
 @click.option("--json", "json_file", type=click.Path(dir_okay=False, path_type=Path), help="Write every figure here.")
 @click.option("--check", is_flag=True, help="Exit 1 when a figure misses its target.")
@@ -463,7 +559,20 @@ def _region_list(value: str) -> list[str]:
     names = [v.strip() for v in value.split(",") if v.strip()]
     if len(names) < 2:
         raise click.BadParameter("name at least two regions, separated by commas")
-    return list(dict.fromkeys(resolve_region(n).slug for n in names))
+    slugs: dict[str, str] = {}
+    for name in names:
+        slug = resolve_region(name).slug
+        if slug in slugs:
+            same = f"{slugs[slug]!r} and {name!r} are both" if slugs[slug] != name else f"{name!r} is named twice:"
+            raise UsageError(f"--regions: {same} {slug}; name each participating region once")
+        slugs[slug] = name
+    return list(slugs)
+
+
+def _clock_time(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    if not isinstance(value, str) or not re.fullmatch(r"([01]?\d|2[0-3]):[0-5]\d", value):
+        raise click.BadParameter(f"must be a time of day HH:MM, such as 09:30, not {value!r}")
+    return value
 
 
 def _date(value: str, what: str = "date") -> dt.date:
@@ -479,11 +588,11 @@ def workshop() -> None:
 
 
 @workshop.command("new")
-@click.option("--theme", required=True, help="Theme slug, label or synonym.")
-@click.option("--regions", "region_list", required=True, help="Participating regions, comma-separated.")
-@click.option("--date", "date_text", required=True, help="Session date, YYYY-MM-DD.")
-@click.option("--facilitator", default="", help="Who runs the session.")
-@click.option("--practices", "practice_list", default="",
+@click.option("--theme", required=True, type=TEXT, help="Theme slug, label or synonym.")
+@click.option("--regions", "region_list", required=True, type=TEXT, help="Participating regions, comma-separated.")
+@click.option("--date", "date_text", required=True, type=TEXT, help="Session date, YYYY-MM-DD.")
+@click.option("--facilitator", default="", type=Text(limit=200), help="Who runs the session.")
+@click.option("--practices", "practice_list", default="", type=TEXT,
               help="Practice ids to discuss, comma-separated (default: the best-evidenced of the theme).")
 @workshops_option
 @index_option
@@ -511,10 +620,10 @@ def workshop_new(theme: str, region_list: str, date_text: str, facilitator: str,
 
 @workshop.command("rate")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--region", required=True, help="The rating region (slug, NUTS code or name).")
-@click.option("--practice", required=True, help="The practice id.")
+@click.option("--region", required=True, type=TEXT, help="The rating region (slug, NUTS code or name).")
+@click.option("--practice", required=True, type=TEXT, help="The practice id.")
 @click.option("--score", required=True, type=click.IntRange(1, 5), help="1 (not useful) to 5 (we want to adopt it).")
-@click.option("--comment", default=None, help="A short comment.")
+@click.option("--comment", default=None, type=Text(multiline=True, limit=2000), help="A short comment.")
 @handle_errors
 def workshop_rate(file: Path, region: str, practice: str, score: int, comment: str | None) -> None:
     """Record a region's rating of a practice (replaces its earlier rating of it)."""
@@ -527,10 +636,10 @@ def workshop_rate(file: Path, region: str, practice: str, score: int, comment: s
 
 @workshop.command("action")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--region", required=True, help="The region that agreed the action.")
-@click.option("--text", "text", required=True, help="What will be done.")
-@click.option("--owner", required=True, help="Who is responsible.")
-@click.option("--due", "due_text", required=True, help="Due date, YYYY-MM-DD.")
+@click.option("--region", required=True, type=TEXT, help="The region that agreed the action.")
+@click.option("--text", "text", required=True, type=Text(multiline=True, limit=2000), help="What will be done.")
+@click.option("--owner", required=True, type=Text(limit=200), help="Who is responsible.")
+@click.option("--due", "due_text", required=True, type=TEXT, help="Due date, YYYY-MM-DD.")
 @handle_errors
 def workshop_action(file: Path, region: str, text: str, owner: str, due_text: str) -> None:
     """Record an action a region agreed in the session."""
@@ -566,8 +675,9 @@ def workshop_validate(workshops_dir: Path, index: Path, as_json: bool) -> None:
 @click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
 @click.option("--out", "out_dir", default="reports/workshops", show_default=True,
               type=click.Path(file_okay=False, path_type=Path), help="Folder for the pack.")
-@click.option("--start", default="09:30", show_default=True, help="Start time of the session.")
-@click.option("--minutes", default=25, show_default=True, type=int, help="Minutes per practice.")
+@click.option("--start", default="09:30", show_default=True, callback=_clock_time,
+              help="Start time of the session, HH:MM.")
+@click.option("--minutes", default=25, show_default=True, type=click.IntRange(5, 240), help="Minutes per practice.")
 @click.option("--notebook", default="notebooks/workshop.ipynb", show_default=True,
               type=click.Path(dir_okay=False, exists=True, path_type=Path), help="The pack notebook.")
 @index_option
@@ -582,10 +692,11 @@ def workshop_pack(file: Path, out_dir: Path, start: str, minutes: int, notebook:
     data, problems = read_session(file)
     if problems:
         raise WorkshopError(problems)
+    name = f"{file.stem.lstrip('.') or 'session'}-pack"
     params = {"theme": data["theme"], "regions": data["regions"], "date": str(data["date"]),
               "facilitator": data.get("facilitator") or "", "practices": data["practices"],
               "index_dir": os.path.abspath(index), "start_time": start, "minutes_per_practice": minutes}
-    outcome = render_one(notebook, RenderJob(f"{file.stem}-pack", params), out_dir)
+    outcome = render_one(notebook, RenderJob(name, params), out_dir)
     if not outcome.ok:
         raise KBError(f"the pack failed: {outcome.error} (executed notebook: {outcome.notebook})")
     click.echo(f"pack written to {outcome.html}")

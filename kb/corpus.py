@@ -13,12 +13,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import yaml
-
-from kb.data import load_with_lines, load_yaml
+from kb.data import load_yaml
 from kb.errors import CorpusError, Problem
 from kb.regions import PSEUDO_REGIONS, region_by_code, regions
 from kb.themes import themes
+from kb.yamlio import brief, date_problem, decode_utf8, is_date, parse_yaml, read_limited
 
 SECTIONS = (
     "Summary",
@@ -40,7 +39,9 @@ MIN_BODY_WORDS = 120
 MIN_YEAR = 1945
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 NUTS = re.compile(r"^[A-Z]{2}[A-Z0-9]{0,3}$")
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+MAX_RECORD_BYTES = 2 * 1024 * 1024
+"""A record file larger than this is refused (a record is a few kilobytes; a huge one slows
+every search that matches it)."""
 _HEADING = re.compile(r"^##[ \t]+(.+?)[ \t]*#*[ \t]*$")
 
 
@@ -119,17 +120,16 @@ def record_files(practices_dir: Path) -> list[Path]:
 
 
 def read_record(path: Path, display: str | None = None) -> RawRecord:
-    """Split one file into front matter and body. Problems (encoding, YAML) are collected in
-    the result, never raised."""
+    """Split one file into front matter and body. Problems (not a regular file, too large,
+    encoding, YAML) are collected in the result, never raised."""
     shown = display or str(path)
-    data = path.read_bytes()
+    data, problem = read_limited(Path(path), MAX_RECORD_BYTES, shown)
+    if data is None:
+        return RawRecord(shown, None, {}, "", 1, [problem] if problem else [], "")
     digest = hashlib.sha256(data).hexdigest()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        msg = f"not UTF-8 text: byte 0x{data[exc.start]:02x} at offset {exc.start}; save the file as UTF-8"
-        return RawRecord(shown, None, {}, "", 1, [Problem(shown, line, msg)], digest)
+    text, problem = decode_utf8(data, shown, "; save the file as UTF-8")
+    if text is None:
+        return RawRecord(shown, None, {}, "", 1, [problem] if problem else [], digest)
     return parse_record(text, shown, digest)
 
 
@@ -147,25 +147,20 @@ def parse_record(text: str, path: str, digest: str = "") -> RawRecord:
     front_text = "\n".join(lines[1:end])
     body = "\n".join(lines[end + 1:])
     raw = RawRecord(path, None, {}, body, end + 2, [], digest)
-    try:
-        data, lines = load_with_lines(front_text, first_line=2)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line = mark.line + 2 if mark else 1
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raw.problems.append(Problem(path, line, f"front matter is not valid YAML: {problem}"))
+    parsed = parse_yaml(front_text, path, first_line=2, what="front matter")
+    raw.problems.extend(parsed.problems)
+    if parsed.data is None:
+        if not parsed.problems:
+            raw.problems.append(Problem(path, 2, "front matter is empty: add the record's fields"))
         return raw
-    except (ValueError, TypeError, OverflowError) as exc:
-        raw.problems.append(Problem(path, 2, f"front matter has a value YAML cannot read: {exc}"))
-        return raw
-    if not isinstance(data, dict):
+    if not isinstance(parsed.data, dict):
         raw.problems.append(Problem(path, 2, "front matter must be a mapping of fields (key: value)"))
         return raw
-    raw.front = data
+    raw.front = parsed.data
     # Items are numbered from 1 in messages ("source 1"), from 0 by the YAML loader.
-    for key, line in lines.items():
+    for key, line in parsed.lines.items():
         if key.endswith("]"):
-            name, index = key[:-1].split("[")
+            name, index = key[:-1].rsplit("[", 1)
             raw.key_lines[f"{name}[{int(index) + 1}]"] = line
         else:
             raw.key_lines[key] = line
@@ -238,12 +233,12 @@ def check_record(raw: RawRecord, file_stem: str | None = None) -> Iterator[Probl
             yield Problem(path, 2, f"missing required field '{key}'")
     for key in fm:
         if key not in REQUIRED and key not in OPTIONAL:
-            yield Problem(path, at(key), f"unknown field '{key}' (known: {', '.join(REQUIRED + OPTIONAL)})")
+            yield Problem(path, at(key), f"unknown field {brief(key)} (known: {', '.join(REQUIRED + OPTIONAL)})")
 
     pid = fm.get("id")
     if "id" in fm:
         if not isinstance(pid, str) or not SLUG.match(pid):
-            yield Problem(path, at("id"), f"id {pid!r} must be a slug: lower-case letters, digits and hyphens")
+            yield Problem(path, at("id"), f"id {brief(pid)} must be a slug: lower-case letters, digits and hyphens")
         elif file_stem is not None and pid != file_stem:
             yield Problem(path, at("id"), f"id '{pid}' does not match the file name '{file_stem}.md'")
 
@@ -256,7 +251,7 @@ def check_record(raw: RawRecord, file_stem: str | None = None) -> Iterator[Probl
     known_regions = regions()
     region = fm.get("region")
     if "region" in fm and (not isinstance(region, str) or region not in known_regions):
-        yield Problem(path, at("region"), f"unknown region {region!r} (see `kb regions` for the slugs)")
+        yield Problem(path, at("region"), f"unknown region {brief(region)} (see `kb regions` for the slugs)")
     partners = fm.get("partner_regions")
     if partners is not None:
         if not _str_list(partners):
@@ -264,7 +259,7 @@ def check_record(raw: RawRecord, file_stem: str | None = None) -> Iterator[Probl
         else:
             for slug in partners:
                 if slug not in known_regions or slug in PSEUDO_REGIONS:
-                    yield Problem(path, at("partner_regions"), f"unknown partner region {slug!r}")
+                    yield Problem(path, at("partner_regions"), f"unknown partner region {brief(slug)}")
     if region in PSEUDO_REGIONS and not partners and region == "multi-region":
         yield Problem(path, at("region"), "a multi-region practice must list its 'partner_regions'")
 
@@ -275,7 +270,7 @@ def check_record(raw: RawRecord, file_stem: str | None = None) -> Iterator[Probl
         else:
             for code in nuts:
                 if not NUTS.match(code) or (region_by_code(code) is None and not _nuts_known(code)):
-                    yield Problem(path, at("nuts"), f"unknown NUTS code {code!r}")
+                    yield Problem(path, at("nuts"), f"unknown NUTS code {brief(code)}")
             if not nuts and region not in PSEUDO_REGIONS:
                 yield Problem(path, at("nuts"), "'nuts' is empty: list the region's NUTS 2 codes")
 
@@ -288,7 +283,7 @@ def check_record(raw: RawRecord, file_stem: str | None = None) -> Iterator[Probl
             for slug in value:
                 if slug not in theme_slugs:
                     yield Problem(path, at("themes"),
-                                  f"unknown theme {slug!r} (valid: {', '.join(theme_slugs)})")
+                                  f"unknown theme {brief(slug)} (valid: {', '.join(theme_slugs)})")
             if len(set(value)) != len(value):
                 yield Problem(path, at("themes"), "'themes' lists a theme twice")
 
@@ -300,20 +295,20 @@ def check_record(raw: RawRecord, file_stem: str | None = None) -> Iterator[Probl
             known = _known_instruments()
             for slug in value:
                 if slug not in known:
-                    yield Problem(path, at("instruments"), f"unknown instrument {slug!r} "
+                    yield Problem(path, at("instruments"), f"unknown instrument {brief(slug)} "
                                   "(see kb/data/funding_sources.yaml and kb/data/instruments.yaml)")
 
     this_year = dt.date.today().year
     start = fm.get("start_year")
     if "start_year" in fm and start is not None:
         if not _is_int(start):
-            yield Problem(path, at("start_year"), f"'start_year' must be a year such as 2018, not {start!r}")
+            yield Problem(path, at("start_year"), f"'start_year' must be a year such as 2018, not {brief(start)}")
         elif not MIN_YEAR <= start <= this_year + 5:
             yield Problem(path, at("start_year"), f"'start_year' {start} is outside {MIN_YEAR}-{this_year + 5}")
     end = fm.get("end_year")
     if end is not None:
         if not _is_int(end):
-            yield Problem(path, at("end_year"), f"'end_year' must be a year such as 2020, not {end!r}")
+            yield Problem(path, at("end_year"), f"'end_year' must be a year such as 2020, not {brief(end)}")
         elif not MIN_YEAR <= end <= this_year + 10:
             yield Problem(path, at("end_year"), f"'end_year' {end} is outside {MIN_YEAR}-{this_year + 10}")
         elif _is_int(start) and end < start:
@@ -331,7 +326,7 @@ def check_record(raw: RawRecord, file_stem: str | None = None) -> Iterator[Probl
                     continue
                 why = check_url(src.get("url"))
                 if why:
-                    yield Problem(path, line, f"source {i} URL {src.get('url')!r} {why}")
+                    yield Problem(path, line, f"source {i} URL {brief(src.get('url'), 120)} {why}")
                 title = src.get("title")
                 if not isinstance(title, str) or not title.strip():
                     yield Problem(path, line, f"source {i} needs a 'title'")
@@ -340,15 +335,15 @@ def check_record(raw: RawRecord, file_stem: str | None = None) -> Iterator[Probl
                     yield Problem(path, line, f"source {i} has unknown keys: {', '.join(sorted(map(str, extra)))}")
 
     for key, allowed in (("verification", VERIFICATION), ("evidence", EVIDENCE)):
-        if key in fm and fm[key] not in allowed:
-            yield Problem(path, at(key), f"'{key}' is {fm[key]!r}; use one of: {', '.join(allowed)}")
+        if key in fm and (not isinstance(fm[key], str) or fm[key] not in allowed):
+            yield Problem(path, at(key), f"'{key}' is {brief(fm[key])}; use one of: {', '.join(allowed)}")
     if fm.get("verification") == "verified" and fm.get("unchecked"):
         yield Problem(path, at("verification"), "a record with 'unchecked' facts cannot be 'verified'")
 
     reviewed = fm.get("last_reviewed")
     if "last_reviewed" in fm:
-        if not isinstance(reviewed, dt.date) or isinstance(reviewed, dt.datetime):
-            yield Problem(path, at("last_reviewed"), f"'last_reviewed' must be a date YYYY-MM-DD, not {reviewed!r}")
+        if not is_date(reviewed):
+            yield Problem(path, at("last_reviewed"), date_problem("last_reviewed", reviewed))
         elif reviewed > dt.date.today():
             yield Problem(path, at("last_reviewed"), f"'last_reviewed' {reviewed} is in the future")
     if "unchecked" in fm and not _str_list(fm["unchecked"]):

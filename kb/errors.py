@@ -39,6 +39,14 @@ class UsageError(KBError):
     exit_code = 2
 
 
+class BadText(UsageError):
+    """Text typed on the command line or in a form that cannot be stored as it is."""
+
+    def __init__(self, name: str, why: str):
+        self.name, self.why = name, why
+        super().__init__(f"{name} {why}")
+
+
 class UnknownName(UsageError):
     """A region, theme or country that the reference data does not know."""
 
@@ -64,6 +72,22 @@ class IndexOutdated(KBError):
     def __init__(self, path: str, version: int):
         self.path = path
         super().__init__(f"the index at {path} has layout version {version}, not the current one: run `kb index`")
+
+
+class IndexDamaged(KBError):
+    """A file of the current index generation is missing, truncated or altered."""
+
+    def __init__(self, path: str, detail: str):
+        self.path, self.detail = path, detail
+        super().__init__(f"the index at {path} is damaged ({detail}): run `kb index` to rebuild it")
+
+
+class IndexPathTaken(UsageError):
+    """The --index path cannot hold an index (exit code 2): nothing was created."""
+
+    def __init__(self, path: str, why: str):
+        self.path = path
+        super().__init__(f"--index {path} {why}")
 
 
 class IndexBusy(KBError):

@@ -1,5 +1,9 @@
 """Exporting the corpus as a table: one row per practice, every front-matter field, themes as
-0/1 columns (the OECD STIP Compass convention), UTF-8, readable back by pandas unchanged."""
+0/1 columns (the OECD STIP Compass convention), UTF-8, readable back by pandas unchanged.
+
+CSV cells that a spreadsheet would run as a formula (text starting with `=`, `+`, `-`, `@`, a
+tab or a carriage return) are written with a leading `'`, the OWASP rule against CSV
+injection; spreadsheets show the text as typed. JSON is written as the records hold it."""
 
 from __future__ import annotations
 
@@ -45,9 +49,21 @@ def to_csv(table: list[dict[str, Any]]) -> str:
     writer = csv.DictWriter(buf, fieldnames=list(table[0]), lineterminator="\n")
     writer.writeheader()
     for row in table:
-        writer.writerow({k: LIST_SEPARATOR.join(v) if isinstance(v, list) else ("" if v is None else v)
+        writer.writerow({k: inert_cell(LIST_SEPARATOR.join(v) if isinstance(v, list) else v)
                          for k, v in row.items()})
     return buf.getvalue()
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert_cell(value: Any) -> Any:
+    """A CSV cell a spreadsheet shows as text: `'` before text that it would run as a formula."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def to_json(table: list[dict[str, Any]]) -> str:

@@ -10,6 +10,7 @@ lock file next to the index.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import secrets
@@ -23,8 +24,8 @@ from typing import TYPE_CHECKING, Any
 
 from kb import __version__
 from kb.corpus import Corpus, Practice, load_corpus
-from kb.errors import IndexBusy, IndexMissing, KBError
-from kb.files import exclusive_lock, fsync_dir, write_json
+from kb.errors import IndexBusy, IndexDamaged, IndexMissing, IndexOutdated, IndexPathTaken, KBError
+from kb.files import exclusive_lock, fsync_dir, write_atomic, write_json
 from kb.regions import regions
 from kb.text import americanise, plain_text, words
 
@@ -35,7 +36,9 @@ STAMP = "stamp.json"
 LEXICON = "lexicon.json"
 DOCUMENTS = "documents.json"
 MANIFEST = "manifest.json"
-SCHEMA_VERSION = 5
+CHECKSUMS = "checksums.json"
+"""Size and sha256 of every file of a generation but the manifest: what `verify` checks."""
+SCHEMA_VERSION = 6
 KEEP_GENERATIONS = 2
 Progress = Callable[[int, int], None]
 
@@ -91,6 +94,8 @@ class IndexInfo:
     added: int = 0
     changed: int = 0
     deleted: int = 0
+    repaired: str = ""
+    """Why a full rebuild replaced a damaged generation (empty when none was damaged)."""
 
 
 def document(p: Practice) -> dict:
@@ -174,19 +179,105 @@ def _remove_leftovers(gens: Path, keep: set[str]) -> None:
             shutil.rmtree(entry, ignore_errors=True)
 
 
+def check_index_path(index_dir: Path) -> None:
+    """Refuse, before anything is created, an index path that cannot hold an index: one with no
+    folder name (`/`, `.`), or an existing folder or file that kb did not build."""
+    name = Path(os.path.abspath(index_dir)).name
+    if not name or str(index_dir).rstrip("/").split("/")[-1] in (".", ".."):
+        raise IndexPathTaken(str(index_dir), "names no folder of its own; use a path such as build/index")
+    if index_dir.is_symlink() or not index_dir.exists():
+        return
+    if not index_dir.is_dir() or not (index_dir / STAMP).is_file():
+        raise IndexPathTaken(str(index_dir), "exists and is not an index built by kb; remove it or choose another")
+
+
 def _adopt_plain_dir(index_dir: Path, gens: Path) -> None:
     """Move an index folder that is not a link (an older layout) into the generations."""
     if index_dir.is_symlink() or not index_dir.exists():
         return
-    if not (index_dir / STAMP).is_file():
-        raise KBError(f"{index_dir} exists and is not an index built by kb; remove it or choose another --index")
     gens.mkdir(parents=True, exist_ok=True)
     os.rename(index_dir, gens / f"adopted-{secrets.token_hex(3)}")
 
 
-def _stat_entry(path: Path) -> tuple[int, int]:
+def _stat_entry(path: Path) -> dict[str, int]:
+    """What a file's inode says about it: if all of it is unchanged, so is the content (an edit
+    that restores size and mtime still changes ctime)."""
     st = path.stat()
-    return st.st_mtime_ns, st.st_size
+    return {"mtime_ns": st.st_mtime_ns, "size": st.st_size, "ino": st.st_ino, "ctime_ns": st.st_ctime_ns}
+
+
+def _same_file(old: dict[str, Any], now: dict[str, int]) -> bool:
+    return all(old.get(k) == now[k] for k in ("mtime_ns", "size", "ino", "ctime_ns"))
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _checksums(folder: Path, previous: Path | None = None) -> dict[str, list[Any]]:
+    """[size, sha256] of every file of a build folder but the manifest (rewritten in place when
+    only file times change). Files hard-linked from `previous` keep its recorded hash."""
+    known: dict[str, list[Any]] = {}
+    if previous is not None:
+        try:
+            with open(previous / CHECKSUMS, encoding="utf-8") as fh:
+                known = json.load(fh)
+        except (OSError, ValueError):
+            known = {}
+    out: dict[str, list[Any]] = {}
+    for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+        if entry.name in (CHECKSUMS, MANIFEST) or not entry.is_file(follow_symlinks=False):
+            continue
+        st = entry.stat(follow_symlinks=False)
+        reuse = known.get(entry.name)
+        if reuse and previous is not None and st.st_nlink > 1 and reuse[0] == st.st_size:
+            try:
+                if os.stat(previous / entry.name).st_ino == st.st_ino:
+                    out[entry.name] = reuse
+                    continue
+            except OSError:
+                pass
+        out[entry.name] = [st.st_size, _sha256(Path(entry.path))]
+    return out
+
+
+def verify(index_dir: Path, full: bool = False) -> list[str]:
+    """Return what is wrong with the files of the current generation of `index_dir` (empty when
+    it is sound): missing files and wrong sizes, and with `full` wrong sha256 too. Checking
+    sizes costs one stat per file, so every open does it; `kb index --check` hashes."""
+    real = resolve(index_dir)
+    try:
+        with open(real / CHECKSUMS, encoding="utf-8") as fh:
+            recorded = json.load(fh)
+        if not isinstance(recorded, dict):
+            raise ValueError("not a mapping")
+    except (OSError, ValueError) as exc:
+        return [f"{CHECKSUMS} cannot be read ({exc.__class__.__name__})"]
+    wrong = []
+    for name, (size, sha) in sorted(recorded.items()):
+        path = real / name
+        try:
+            actual = path.stat().st_size
+        except OSError:
+            wrong.append(f"{name} is missing")
+            continue
+        if actual != size:
+            wrong.append(f"{name} is {actual:,} bytes, not {size:,}")
+        elif full and _sha256(path) != sha:
+            wrong.append(f"{name} does not match its checksum")
+    return wrong
+
+
+def check_sound(index_dir: Path, full: bool = False) -> None:
+    """Raise IndexDamaged when `verify` finds anything wrong."""
+    wrong = verify(index_dir, full)
+    if wrong:
+        more = f" and {len(wrong) - 1} more" if len(wrong) > 1 else ""
+        raise IndexDamaged(str(index_dir), f"{wrong[0]}{more}")
 
 
 def _add(writer: Any, practice: Practice, words: Counter[str]) -> dict[str, Any]:
@@ -234,12 +325,13 @@ def _new_build_id() -> tuple[dt.datetime, str]:
 
 
 def _publish(tmp: Path, gens: Path, index_dir: Path, info: IndexInfo, stored: list[dict[str, Any]],
-             words: dict[str, int], manifest: dict[str, Any]) -> IndexInfo:
+             words: dict[str, int], manifest: dict[str, Any], previous: Path | None = None) -> IndexInfo:
     """Stamp a finished build folder, move it among the generations and swap the link to it."""
     write_json(tmp / LEXICON, words)
     write_json(tmp / DOCUMENTS, stored)
     write_json(tmp / MANIFEST, manifest)
     write_json(tmp / STAMP, {k: v for k, v in asdict(info).items() if k != "path"})
+    write_json(tmp / CHECKSUMS, _checksums(tmp, previous))
     fsync_dir(tmp)
     final = gens / info.build_id
     os.rename(tmp, final)
@@ -263,16 +355,29 @@ def build_index(practices_dir: Path, index_dir: Path, progress: Progress | None 
     """
     root = Path(practices_dir)
     index_dir = Path(index_dir)
+    check_index_path(index_dir)
     gens = _generations(index_dir)
     with build_lock(index_dir, lock_wait):
+        check_index_path(index_dir)
         current = os.readlink(index_dir) if index_dir.is_symlink() else None
         _remove_leftovers(gens, {Path(current).name} if current else set())
         _adopt_plain_dir(index_dir, gens)
         gens.mkdir(parents=True, exist_ok=True)
-        previous = _previous_manifest(index_dir, root) if not full else None
+        damage = _damage(index_dir)
+        previous = _previous_manifest(index_dir, root) if not full and not damage else None
         if previous is not None:
             return _update(root, index_dir, gens, previous, progress)
-        return _full_build(root, index_dir, gens, progress)
+        info = _full_build(root, index_dir, gens, progress)
+        return IndexInfo(**{**asdict(info), "repaired": damage}) if damage else info
+
+
+def _damage(index_dir: Path) -> str:
+    """What is wrong with the current generation, in one line ("" when sound or absent)."""
+    try:
+        wrong = verify(index_dir)
+    except KBError:
+        return ""
+    return "; ".join(wrong[:3]) + (f"; and {len(wrong) - 3} more" if len(wrong) > 3 else "")
 
 
 def _previous_manifest(index_dir: Path, root: Path) -> dict[str, Any] | None:
@@ -284,7 +389,8 @@ def _previous_manifest(index_dir: Path, root: Path) -> dict[str, Any] | None:
             manifest = json.load(fh)
     except (KBError, OSError, ValueError, TypeError):
         return None
-    if stamp.schema_version != SCHEMA_VERSION or manifest.get("root") != str(root.resolve()):
+    if (stamp.schema_version != SCHEMA_VERSION or not isinstance(manifest, dict)
+            or manifest.get("root") != str(root.resolve()) or not isinstance(manifest.get("files"), dict)):
         return None
     return manifest
 
@@ -306,9 +412,8 @@ def _full_build(root: Path, index_dir: Path, gens: Path, progress: Progress | No
             for n, practice in enumerate(corpus.practices, 1):
                 stored.append(_add(writer, practice, words))
                 path = Path(practice.path)
-                mtime, size = _stat_entry(path)
-                files[path.relative_to(root).as_posix()] = {"mtime_ns": mtime, "size": size,
-                                                            "sha256": practice.sha256, "id": practice.id}
+                files[path.relative_to(root).as_posix()] = {**_stat_entry(path), "sha256": practice.sha256,
+                                                            "id": practice.id}
                 if progress:
                     progress(n, total)
     info = IndexInfo(build_id=build_id, corpus_hash=corpus.digest, built_at=now.isoformat(timespec="seconds"),
@@ -326,24 +431,34 @@ def _update(root: Path, index_dir: Path, gens: Path, previous: dict[str, Any],
     old_files: dict[str, Any] = previous["files"]
     now_files: dict[str, Any] = {}
     changed: list[tuple[str, Path]] = []
+    restamped = False
     for path in record_files(root) if root.is_dir() else []:
         rel = path.relative_to(root).as_posix()
-        mtime, size = _stat_entry(path)
+        try:
+            now = _stat_entry(path)
+        except OSError:
+            now = {"mtime_ns": 0, "size": -1, "ino": 0, "ctime_ns": 0}
         old = old_files.get(rel)
-        if old and old["mtime_ns"] == mtime and old["size"] == size:
+        if isinstance(old, dict) and _same_file(old, now):
             now_files[rel] = old
-        else:
-            changed.append((rel, path))
-            now_files[rel] = {"mtime_ns": mtime, "size": size}
+            continue
+        now_files[rel] = now
+        if isinstance(old, dict) and now["size"] == old.get("size") and path.is_file():
+            # Times or inode changed (a checkout, a copy, a restored mtime): the content decides.
+            try:
+                same = _sha256(path) == old.get("sha256")
+            except OSError:
+                same = False
+            if same:
+                now_files[rel] = {**old, **now}
+                restamped = True
+                continue
+        changed.append((rel, path))
     problems: list[Problem] = []
     fresh: dict[str, Practice] = {}
     for rel, path in changed:
         raw, found, practice = check_file(root, path)
         now_files[rel].update(sha256=raw.sha256, id=(raw.front or {}).get("id"))
-        old = old_files.get(rel)
-        if old and old["sha256"] == raw.sha256 and not found:
-            now_files[rel] = {**now_files[rel], "id": old["id"]}
-            continue
         problems.extend(found)
         if practice is not None:
             fresh[rel] = practice
@@ -364,6 +479,10 @@ def _update(root: Path, index_dir: Path, gens: Path, previous: dict[str, Any],
     added = {p.id for rel, p in fresh.items() if rel not in old_files}
     current = read_stamp(index_dir)
     if not fresh and not removed:
+        if restamped:
+            # Same content under new file times: remember them, so the next run need not hash again.
+            manifest_now = json.dumps({**previous, "files": now_files}, ensure_ascii=False)
+            write_atomic(resolve(index_dir) / MANIFEST, manifest_now)
         return IndexInfo(**{**asdict(current), "mode": "unchanged", "added": 0, "changed": 0, "deleted": 0})
     now, build_id = _new_build_id()
     tmp = gens / f".tmp-{build_id}"
@@ -372,7 +491,7 @@ def _update(root: Path, index_dir: Path, gens: Path, previous: dict[str, Any],
         # writes new files and a new table of contents), so both generations can share them.
         # Our own JSON files are unlinked before being written anew.
         shutil.copytree(resolve(index_dir), tmp, copy_function=_link_or_copy)
-        for name in (STAMP, DOCUMENTS, LEXICON, MANIFEST):
+        for name in (STAMP, DOCUMENTS, LEXICON, MANIFEST, CHECKSUMS):
             (tmp / name).unlink(missing_ok=True)
         from whoosh import index as whoosh_index
 
@@ -403,7 +522,7 @@ def _update(root: Path, index_dir: Path, gens: Path, previous: dict[str, Any],
     lexicon_now = {w: c for w, c in words.items() if c > 0}
     manifest = {"root": str(root.resolve()), "files": now_files}
     return _publish(tmp, gens, index_dir, info, sorted(stored.values(), key=lambda d: d["id"]), lexicon_now,
-                    manifest)
+                    manifest, previous=resolve(index_dir))
 
 
 def resolve(index_dir: Path) -> Path:
@@ -420,15 +539,26 @@ def read_documents(index_dir: Path) -> tuple[IndexInfo, list[dict[str, Any]]]:
     generation, without opening Whoosh: what reports need, at a fraction of the cost."""
     real = resolve(index_dir)
     info = read_stamp(index_dir)
-    with open(real / DOCUMENTS, encoding="utf-8") as fh:
-        docs = json.load(fh)
-    return info, sorted(docs, key=lambda d: d["id"])
+    if info.schema_version != SCHEMA_VERSION:
+        raise IndexOutdated(str(index_dir), info.schema_version)
+    check_sound(index_dir)
+    try:
+        with open(real / DOCUMENTS, encoding="utf-8") as fh:
+            docs = json.load(fh)
+        return info, sorted(docs, key=lambda d: d["id"])
+    except (ValueError, TypeError, KeyError) as exc:
+        raise IndexDamaged(str(index_dir), f"{DOCUMENTS} cannot be read ({exc.__class__.__name__})") from exc
 
 
 def read_stamp(index_dir: Path) -> IndexInfo:
     """Return the stamp of the index at `index_dir` (its current generation)."""
     real = resolve(index_dir)
-    with open(real / STAMP, encoding="utf-8") as fh:
-        data = json.load(fh)
+    try:
+        with open(real / STAMP, encoding="utf-8") as fh:
+            data = json.load(fh)
+        if not isinstance(data, dict):
+            raise ValueError("not a mapping")
+    except (OSError, ValueError) as exc:
+        raise IndexDamaged(str(index_dir), f"{STAMP} cannot be read ({exc.__class__.__name__})") from exc
     known = {f.name for f in fields(IndexInfo)}
     return IndexInfo(**{**{k: v for k, v in data.items() if k in known}, "path": str(real)})

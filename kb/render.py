@@ -14,16 +14,23 @@ kb.render` stays cheap for the command line.
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import glob
+import json
 import multiprocessing
 import os
+import signal
+import sys
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kb.errors import KBError
 from kb.files import temp_path, write_atomic
 
 if TYPE_CHECKING:
@@ -115,8 +122,21 @@ def _describe(exc: BaseException) -> str:
     """One line about a failure: the notebook cell and exception for cell errors, else the exception."""
     if all(hasattr(exc, a) for a in ("exec_count", "ename", "evalue")):  # papermill's PapermillExecutionError
         return _one_line(f"cell {exc.exec_count}: {exc.ename}: {exc.evalue}")  # type: ignore[attr-defined]
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f"{exc.filename}: " if exc.filename is not None else ""
+        return _one_line(f"{where}{exc.strerror}")
     message = str(exc)
     return _one_line(f"{type(exc).__name__}: {message}" if message else type(exc).__name__)
+
+
+def _whole_notebook(path: Path) -> bool:
+    """True when `path` holds a complete notebook: only then may it replace the kept one (a
+    write that failed half-way, on a full disk say, leaves a stub that must not)."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return isinstance(json.load(fh).get("cells"), list)
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 def _is_cell_error(exc: BaseException) -> bool:
@@ -165,7 +185,7 @@ def render_one(notebook: Path, job: RenderJob, out_dir: Path, kernel_name: str =
                     if _is_cell_error(exc) or attempt == KERNEL_START_ATTEMPTS:
                         raise
         finally:
-            if tmp_nb.exists():
+            if _whole_notebook(tmp_nb):
                 os.replace(tmp_nb, nb_path)
         write_atomic(html_path, export_html(executed))
     except Exception as exc:
@@ -188,13 +208,120 @@ def _pool_context() -> multiprocessing.context.BaseContext:
     Plain fork would copy the caller's state (event loops, ZeroMQ sockets and threads left by an
     earlier in-process render), which is unsafe; spawn would re-import papermill and nbconvert
     (2.5-3 s) in every worker. Platforms without forkserver (Windows) use spawn.
+
+    The forkserver and its resource tracker outlive a batch by design; they are started with
+    their standard output and error on /dev/null, so a caller reading this process's output
+    sees it end when this process ends.
     """
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     ctx = multiprocessing.get_context("forkserver")
     # Only takes effect if this process has not started its forkserver yet.
     ctx.set_forkserver_preload(["papermill", "nbconvert", __name__])
+    from multiprocessing import forkserver
+
+    with _stdio_to_devnull():
+        forkserver.ensure_running()
     return ctx
+
+
+@contextlib.contextmanager
+def _stdio_to_devnull() -> Iterator[None]:
+    """Point file descriptors 1 and 2 at /dev/null for the block (processes started in it
+    inherit that, not the caller's pipes)."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    saved = [os.dup(1), os.dup(2)]
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for fd in (*saved, devnull):
+            os.close(fd)
+
+
+def _kill_tree(pid: int, include_self: bool = True) -> None:
+    """SIGKILL a process's descendants (its kernels) and, with `include_self`, the process."""
+    import psutil
+
+    try:
+        root = psutil.Process(pid)
+        victims = root.children(recursive=True) + ([root] if include_self else [])
+    except psutil.Error:
+        return
+    for proc in victims:
+        with contextlib.suppress(psutil.Error):
+            proc.kill()
+
+
+def _worker_start(parent_alive: Any) -> None:
+    """Set up a pool worker: no hold on the caller's terminal or pipes, its kernels stopped
+    with it on SIGTERM, and an exit (kernels first) as soon as the process that started the
+    batch is gone, even when it was SIGKILLed: `parent_alive` is the read end of a pipe whose
+    only write end that process holds."""
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    os.close(devnull)
+
+    def stop(signum: int, frame: Any) -> None:
+        _kill_tree(os.getpid(), include_self=False)
+        os._exit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the batch's parent decides what ^C stops
+
+    def watch() -> None:
+        with contextlib.suppress(EOFError, OSError):
+            while True:
+                parent_alive.recv()
+        _kill_tree(os.getpid(), include_self=False)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="kb-parent-watch", daemon=True).start()
+
+
+class Stopped(KBError):
+    """A batch stopped by a signal (SIGTERM, SIGINT, SIGHUP): workers and kernels were ended,
+    finished reports kept, unfinished ones left as they were."""
+
+    def __init__(self, signum: int, done: int, total: int):
+        self.signum = signum
+        self.exit_code = 128 + signum
+        super().__init__(f"stopped by {signal.Signals(signum).name}: {done} of {total} report(s) were written; "
+                         "the others were left as they were")
+
+
+@contextlib.contextmanager
+def _stop_on_signals() -> Iterator[list[int]]:
+    """Turn SIGTERM, SIGINT and SIGHUP into an exception in the block (main thread only), so
+    that the `finally` clauses that end workers and kernels run. Yields the list the signal
+    number is put in."""
+    caught: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield caught
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        caught.append(signum)
+        raise _Interrupt(signum)
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
+    try:
+        yield caught
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+class _Interrupt(BaseException):
+    def __init__(self, signum: int):
+        self.signum = signum
 
 
 def render_many(
@@ -223,18 +350,40 @@ def render_many(
     out_dir.mkdir(parents=True, exist_ok=True)
     notebook = Path(notebook).resolve()
 
-    if workers == 1 or len(jobs) <= 1:
-        outcomes = []
-        for job in jobs:
-            outcome = render_one(notebook, job, out_dir, kernel_name)
-            outcomes.append(outcome)
-            if progress is not None:
-                progress(outcome)
-        return outcomes
+    done: list[RenderOutcome] = []
 
+    def finished(outcome: RenderOutcome) -> None:
+        done.append(outcome)
+        if progress is not None:
+            progress(outcome)
+
+    try:
+        with _stop_on_signals():
+            if workers == 1 or len(jobs) <= 1:
+                for job in jobs:
+                    finished(render_one(notebook, job, out_dir, kernel_name))
+                return done
+            return _render_pool(notebook, jobs, out_dir, min(workers, len(jobs)), finished, kernel_name)
+    except _Interrupt as stop:
+        _remove_temp_notebooks(out_dir, jobs)
+        raise Stopped(stop.signum, sum(o.ok for o in done), len(jobs)) from None
+
+
+def _remove_temp_notebooks(out_dir: Path, jobs: list[RenderJob]) -> None:
+    for job in jobs:
+        for leftover in out_dir.glob(f".{glob.escape(job.name)}.*.tmp*"):
+            leftover.unlink(missing_ok=True)
+
+
+def _render_pool(notebook: Path, jobs: list[RenderJob], out_dir: Path, workers: int,
+                 finished: Callable[[RenderOutcome], None], kernel_name: str) -> list[RenderOutcome]:
     results: list[RenderOutcome | None] = [None] * len(jobs)
     start = time.perf_counter()
-    executor = ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=_pool_context())
+    ctx = _pool_context()
+    alive_r, alive_w = ctx.Pipe(duplex=False)
+    executor = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_start,
+                                   initargs=(alive_r,))
+    completed = False
     try:
         futures: dict[Future[RenderOutcome], int] = {
             executor.submit(render_one, notebook, job, out_dir, kernel_name): i for i, job in enumerate(jobs)
@@ -253,8 +402,15 @@ def render_many(
                     error=_one_line(f"{type(exc).__name__}: {exc}"),
                 )
             results[i] = outcome
-            if progress is not None:
-                progress(outcome)
+            finished(outcome)
+        completed = True
     finally:
-        executor.shutdown(wait=True, cancel_futures=True)
+        if not completed:
+            # Stopped or failed: end the workers and their kernels now rather than wait for
+            # the reports in progress.
+            for process in list(getattr(executor, "_processes", {}).values()):
+                _kill_tree(process.pid)
+        executor.shutdown(wait=completed, cancel_futures=True)
+        alive_w.close()
+        alive_r.close()
     return [outcome for outcome in results if outcome is not None]

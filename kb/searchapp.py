@@ -317,7 +317,8 @@ class SearchApp:
         try:
             filters = make_filters(**values)
             index = open_index(self.index_dir)
-            result = with_workshop_ratings(index.search(text, filters, self.limit), self.workshops_dir)
+            result = with_workshop_ratings(index.search(text, filters, self.limit), self.workshops_dir,
+                                           note_skipped=True)
             counts = self._facet_counts(index, text, filters, result)
             years = sorted({int(d["start_year"]) for d in index.documents() if d.get("start_year")})
         except KBError as exc:

@@ -3,11 +3,15 @@ matched, and facet counts per region, theme and country."""
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import os
+import pickle
 import re
+import struct
 import threading
+import zlib
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -17,11 +21,28 @@ from whoosh import index as whoosh_index
 from whoosh.query import And, AndMaybe, AndNot, Every, NumericRange, Or, Phrase, Prefix, Query, Term
 
 from kb.analysis import stem, terms
-from kb.errors import IndexOutdated, NotFound, UsageError
-from kb.index import LEXICON, SCHEMA_VERSION, IndexInfo, read_stamp, resolve
+from kb.errors import IndexDamaged, IndexOutdated, NotFound, UsageError
+from kb.index import LEXICON, SCHEMA_VERSION, IndexInfo, check_sound, read_stamp, resolve
 from kb.query import ParsedQuery, parse
 from kb.regions import regions, resolve_country, resolve_region
 from kb.themes import resolve_theme, themes
+
+# What Whoosh raises when it reads a damaged file: turned into IndexDamaged, never a traceback.
+_DAMAGE = (EOFError, OSError, struct.error, zlib.error, pickle.UnpicklingError, UnicodeDecodeError, MemoryError)
+
+
+def _guarded(method: Any) -> Any:
+    """Report a read that fails on damaged index files as IndexDamaged (one line, exit 1)."""
+
+    @functools.wraps(method)
+    def wrapper(self: Index, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except _DAMAGE as exc:
+            raise IndexDamaged(str(self.path), f"{type(exc).__name__} while reading it") from exc
+
+    return wrapper
+
 
 TEXT_FIELDS = ("title", "body", "original_title")
 FACETS = {"region": "regions", "theme": "themes", "country": "country"}
@@ -165,10 +186,14 @@ class Index:
         self.info: IndexInfo = read_stamp(self.path)
         if self.info.schema_version != SCHEMA_VERSION:
             raise IndexOutdated(str(self.path), self.info.schema_version)
-        self._ix = whoosh_index.open_dir(str(self.generation))
-        with open(self.generation / LEXICON, encoding="utf-8") as fh:
-            self.lexicon: dict[str, int] = json.load(fh)
-        self._searcher = self._ix.searcher()
+        check_sound(self.path)
+        try:
+            self._ix = whoosh_index.open_dir(str(self.generation))
+            with open(self.generation / LEXICON, encoding="utf-8") as fh:
+                self.lexicon: dict[str, int] = json.load(fh)
+            self._searcher = self._ix.searcher()
+        except Exception as exc:  # opening only reads: any failure means damaged files
+            raise IndexDamaged(str(self.path), f"{type(exc).__name__} while opening it") from exc
         self._lock = threading.Lock()
         self._documents: list[dict[str, Any]] | None = None
         self._facets: dict[int, tuple[tuple[str, ...], ...]] | None = None
@@ -266,6 +291,7 @@ class Index:
             parts.append(NumericRange("start_year", filters.year_from, None))
         return And(parts) if parts else None
 
+    @_guarded
     def search(self, text: str, filters: Filters | None = None, limit: int = 10,
                highlights: bool = True) -> SearchResult:
         """Return the practices matching `text` under `filters`, best first."""
@@ -280,6 +306,7 @@ class Index:
         return self._run(pq.text, query, origins, filters, limit, highlights, notes,
                          [f'"{a}" read as "{b}"' for a, b in pq.corrections])
 
+    @_guarded
     def similar(self, practice_id: str, limit: int = 5, filters: Filters | None = None) -> SearchResult:
         """Return the practices most like `practice_id` (shared key terms and themes)."""
         limit = check_limit(limit)
@@ -302,6 +329,7 @@ class Index:
         query = AndNot(Or(clauses), Term("id", practice_id)) if clauses else Every()
         return self._run(f"similar:{practice_id}", query, origins, filters or Filters(), limit, False, [], [])
 
+    @_guarded
     def get(self, practice_id: str) -> dict[str, Any]:
         """Return the stored fields of one practice; raise NotFound if it is not indexed."""
         doc = self._searcher.document(id=practice_id)
@@ -309,6 +337,7 @@ class Index:
             raise NotFound(f"no practice with id {practice_id!r} in the index")
         return doc
 
+    @_guarded
     def documents(self) -> list[dict[str, Any]]:
         """Return the stored fields of every practice, sorted by id (read once per open index)."""
         if self._documents is None:

@@ -23,6 +23,48 @@ _INVISIBLE = dict.fromkeys(
 _WORD = re.compile(r"\w+(?:[.'’]\w+)*", re.UNICODE)
 
 
+_BIDI_CONTROLS = frozenset([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+
+
+def text_problem(value: str, multiline: bool = True, limit: int | None = None) -> str | None:
+    """Why `value` cannot be stored as typed text, or None when it can.
+
+    Refused: text the terminal could not decode (Python keeps such bytes as lone surrogates,
+    which no UTF-8 file can hold), control characters other than tab and newline (newline only
+    when `multiline`), bidirectional overrides (they make text display as something else),
+    non-characters, and text longer than `limit` characters.
+    """
+    if limit is not None and len(value) > limit:
+        return f"is {len(value):,} characters long; the limit is {limit:,}"
+    for pos, ch in enumerate(value):
+        code = ord(ch)
+        if 0xD800 <= code <= 0xDFFF:
+            byte = f"byte 0x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"U+{code:04X}"
+            return (f"is not valid UTF-8 text ({byte} at position {pos + 1}): "
+                    "set the terminal to UTF-8 (e.g. LANG=C.UTF-8) and type it again")
+        if ch == "\t" or (ch == "\n" and multiline):
+            continue
+        if code < 0x20 or 0x7F <= code <= 0x9F:
+            return f"contains the control character U+{code:04X} at position {pos + 1}"
+        if code in _BIDI_CONTROLS:
+            return f"contains the bidirectional control U+{code:04X} at position {pos + 1}"
+        if 0xFDD0 <= code <= 0xFDEF or (code & 0xFFFE) == 0xFFFE:
+            return f"contains the non-character U+{code:04X} at position {pos + 1}"
+    return None
+
+
+def check_text(value: str, name: str, multiline: bool = True, limit: int | None = None) -> str:
+    """Return `value` when it can be stored; raise BadText naming `name` (an option or field) otherwise."""
+    from kb.errors import BadText
+
+    if not isinstance(value, str):
+        raise BadText(name, f"must be text, not {type(value).__name__}")
+    why = text_problem(value, multiline, limit)
+    if why:
+        raise BadText(name, why)
+    return value
+
+
 def strip_invisible(text: str) -> str:
     """Return `text` without control, bidirectional and zero-width characters.
 

@@ -9,6 +9,8 @@ nothing, and a record that does not validate is never overwritten."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import os
 import re
 import statistics
 from dataclasses import dataclass, field
@@ -18,12 +20,21 @@ from typing import Any
 
 import yaml
 
-from kb.data import load_with_lines
 from kb.errors import KBError, Problem, UsageError
 from kb.files import exclusive_lock, write_atomic
+from kb.text import check_text, text_problem
+from kb.yamlio import brief, date_problem, decode_utf8, is_date, parse_yaml, read_limited
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+log = logging.getLogger(__name__)
 FIELDS = ("date", "theme", "regions", "facilitator", "practices", "ratings", "actions")
+RATING_FIELDS = ("region", "practice", "score", "comment")
+ACTION_FIELDS = ("region", "text", "owner", "due")
+MAX_SESSION_BYTES = 1024 * 1024
+"""A session record larger than this is not read (a day's session with comments is a few KB)."""
+MAX_TEXT = 2000
+"""Longest comment or action text, in characters."""
+MAX_NAME = 200
+"""Longest facilitator or owner name, in characters."""
 REQUIRED = ("date", "theme", "regions", "practices")
 SCORES = range(1, 6)
 HEADER = ("# Transition KB workshop session record. Edit with `kb workshop rate|action`, "
@@ -72,19 +83,8 @@ class Feedback:
 # --- reading and checking -------------------------------------------------------------------
 
 
-def _parse(text: str, path: str) -> tuple[Any, dict[str, int], list[Problem]]:
-    """Return the data, the line of each top-level key and of each list item, and YAML problems."""
-    try:
-        data, lines = load_with_lines(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        return None, {}, [Problem(path, mark.line + 1 if mark else 1, f"not valid YAML: {problem}")]
-    return data, lines, []
-
-
 def _date(value: Any) -> dt.date | None:
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+    if is_date(value):
         return value
     if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
         try:
@@ -92,6 +92,12 @@ def _date(value: Any) -> dt.date | None:
         except ValueError:
             return None
     return None
+
+
+def _text_problem(value: Any, single_line: bool, limit: int) -> str | None:
+    if not isinstance(value, str):
+        return "must be text"
+    return text_problem(value, multiline=not single_line, limit=limit)
 
 
 def check_data(data: Any, lines: dict[str, int], path: str,
@@ -112,31 +118,36 @@ def check_data(data: Any, lines: dict[str, int], path: str,
             out.append(Problem(path, 1, f"missing required field '{key}'"))
     for key in data:
         if key not in FIELDS:
-            out.append(Problem(path, at(str(key)), f"unknown field '{key}' (known: {', '.join(FIELDS)})"))
+            out.append(Problem(path, at(str(key)), f"unknown field {brief(key)} (known: {', '.join(FIELDS)})"))
     if "date" in data and _date(data["date"]) is None:
-        out.append(Problem(path, at("date"), f"'date' must be a date YYYY-MM-DD, not {data['date']!r}"))
-    if "theme" in data and data["theme"] not in themes():
-        out.append(Problem(path, at("theme"), f"unknown theme {data['theme']!r} (valid: {', '.join(themes())})"))
+        out.append(Problem(path, at("date"), date_problem("date", data["date"])))
+    if "theme" in data and (not isinstance(data["theme"], str) or data["theme"] not in themes()):
+        out.append(Problem(path, at("theme"), f"unknown theme {brief(data['theme'])} (valid: {', '.join(themes())})"))
     session_regions = data.get("regions")
     if "regions" in data:
         if not isinstance(session_regions, list) or not session_regions:
             out.append(Problem(path, at("regions"), "'regions' must be a non-empty list of region slugs"))
             session_regions = []
         for i, slug in enumerate(session_regions):
-            if slug not in regions():
-                out.append(Problem(path, lines.get(f"regions[{i}]", at("regions")), f"unknown region {slug!r}"))
+            line = lines.get(f"regions[{i}]", at("regions"))
+            if not isinstance(slug, str) or slug not in regions():
+                out.append(Problem(path, line, f"unknown region {brief(slug)}"))
+            elif session_regions.index(slug) != i:
+                out.append(Problem(path, line, f"region {slug!r} is listed twice"))
     practices = data.get("practices")
     if "practices" in data:
-        if not isinstance(practices, list) or not all(isinstance(p, str) for p in practices):
+        if not isinstance(practices, list) or not all(isinstance(p, str) and p for p in practices):
             out.append(Problem(path, at("practices"), "'practices' must be a list of practice ids"))
             practices = []
         elif known_practices is not None:
             for i, pid in enumerate(practices):
                 if pid not in known_practices:
                     out.append(Problem(path, lines.get(f"practices[{i}]", at("practices")),
-                                       f"practice {pid!r} is not in the corpus"))
-    if data.get("facilitator") is not None and not isinstance(data.get("facilitator"), str):
-        out.append(Problem(path, at("facilitator"), "'facilitator' must be text"))
+                                       f"practice {brief(pid)} is not in the corpus"))
+    if data.get("facilitator") is not None:
+        why = _text_problem(data["facilitator"], True, MAX_NAME)
+        if why:
+            out.append(Problem(path, at("facilitator"), f"'facilitator' {why}"))
     ratings = data.get("ratings") or []
     if not isinstance(ratings, list):
         out.append(Problem(path, at("ratings"), "'ratings' must be a list"))
@@ -147,15 +158,22 @@ def check_data(data: Any, lines: dict[str, int], path: str,
         if not isinstance(r, dict):
             out.append(Problem(path, line, f"rating {i + 1} must be a mapping (region, practice, score, comment)"))
             continue
-        if r.get("region") not in (session_regions or []):
-            out.append(Problem(path, line, f"rating {i + 1}: region {r.get('region')!r} is not a participant"))
-        if r.get("practice") not in (practices or []):
-            out.append(Problem(path, line, f"rating {i + 1}: practice {r.get('practice')!r} was not discussed"))
+        for key in r:
+            if key not in RATING_FIELDS:
+                out.append(Problem(path, line, f"rating {i + 1}: unknown field {brief(key)} "
+                                               f"(known: {', '.join(RATING_FIELDS)})"))
+        if not isinstance(r.get("region"), str) or r.get("region") not in (session_regions or []):
+            out.append(Problem(path, line, f"rating {i + 1}: region {brief(r.get('region'))} is not a participant"))
+        if not isinstance(r.get("practice"), str) or r.get("practice") not in (practices or []):
+            out.append(Problem(path, line, f"rating {i + 1}: practice {brief(r.get('practice'))} was not discussed"))
         score = r.get("score")
         if not isinstance(score, int) or isinstance(score, bool) or score not in SCORES:
-            out.append(Problem(path, line, f"rating {i + 1}: score must be a whole number from 1 to 5, not {score!r}"))
-        if r.get("comment") is not None and not isinstance(r.get("comment"), str):
-            out.append(Problem(path, line, f"rating {i + 1}: comment must be text"))
+            out.append(Problem(path, line,
+                               f"rating {i + 1}: score must be a whole number from 1 to 5, not {brief(score)}"))
+        if r.get("comment") is not None:
+            why = _text_problem(r["comment"], False, MAX_TEXT)
+            if why:
+                out.append(Problem(path, line, f"rating {i + 1}: comment {why}"))
         key = (str(r.get("region")), str(r.get("practice")))
         if key in seen:
             out.append(Problem(path, line, f"rating {i + 1}: {key[0]} rated {key[1]} twice"))
@@ -169,37 +187,55 @@ def check_data(data: Any, lines: dict[str, int], path: str,
         if not isinstance(a, dict):
             out.append(Problem(path, line, f"action {i + 1} must be a mapping (region, text, owner, due)"))
             continue
-        if a.get("region") not in (session_regions or []):
-            out.append(Problem(path, line, f"action {i + 1}: region {a.get('region')!r} is not a participant"))
-        for key in ("text", "owner"):
+        for key in a:
+            if key not in ACTION_FIELDS:
+                out.append(Problem(path, line, f"action {i + 1}: unknown field {brief(key)} "
+                                               f"(known: {', '.join(ACTION_FIELDS)})"))
+        if not isinstance(a.get("region"), str) or a.get("region") not in (session_regions or []):
+            out.append(Problem(path, line, f"action {i + 1}: region {brief(a.get('region'))} is not a participant"))
+        for key, single, limit in (("text", False, MAX_TEXT), ("owner", True, MAX_NAME)):
             if not isinstance(a.get(key), str) or not a[key].strip():
                 out.append(Problem(path, line, f"action {i + 1}: '{key}' must be non-empty text"))
+            else:
+                why = _text_problem(a[key], single, limit)
+                if why:
+                    out.append(Problem(path, line, f"action {i + 1}: '{key}' {why}"))
         if _date(a.get("due")) is None:
-            out.append(Problem(path, line, f"action {i + 1}: 'due' must be a date YYYY-MM-DD, not {a.get('due')!r}"))
+            out.append(Problem(path, line, f"action {i + 1}: {date_problem('due', a.get('due'))}"))
     return out
 
 
 def read_session(path: Path, known_practices: set[str] | None = None) -> tuple[dict, list[Problem]]:
-    """Return a record's data and its problems (data is {} when it cannot be read at all)."""
+    """Return a record's data and its problems (data is {} when it cannot be read at all).
+    Only regular files of at most MAX_SESSION_BYTES are read."""
     shown = str(path)
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as exc:
-        return {}, [Problem(shown, 0, f"cannot read the file: {exc.strerror}")]
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        return {}, [Problem(shown, line, f"not UTF-8 text: byte 0x{raw[exc.start]:02x} at offset {exc.start}")]
-    data, lines, problems = _parse(text.replace("\r\n", "\n"), shown)
-    if problems:
-        return {}, problems
-    return (data if isinstance(data, dict) else {}), check_data(data, lines, shown, known_practices)
+    raw, problem = read_limited(Path(path), MAX_SESSION_BYTES, shown)
+    if raw is None:
+        return {}, [problem] if problem else []
+    text, problem = decode_utf8(raw, shown)
+    if text is None:
+        return {}, [problem] if problem else []
+    parsed = parse_yaml(text.replace("\r\n", "\n"), shown, what="the session record")
+    if parsed.data is None:
+        return {}, list(parsed.problems) or [Problem(shown, 1, "the session record is empty")]
+    problems = [*parsed.problems, *check_data(parsed.data, parsed.lines, shown, known_practices)]
+    return (parsed.data if isinstance(parsed.data, dict) else {}), problems
+
+
+def session_files(folder: Path) -> list[Path]:
+    """The session records of a folder (`*.yaml`, hidden files left out), sorted."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.glob("*.yaml") if not p.name.startswith("."))
 
 
 def validate_folder(folder: Path, known_practices: set[str] | None = None) -> tuple[int, list[Problem]]:
-    """Return how many records the folder holds and every problem in them."""
-    files = sorted(Path(folder).glob("*.yaml")) if Path(folder).is_dir() else []
+    """Return how many records the folder holds and every problem in them. A folder that does
+    not exist is a usage error, not an empty folder."""
+    if not Path(folder).is_dir():
+        raise UsageError(f"no folder of session records at {folder}")
+    files = session_files(folder)
     problems: list[Problem] = []
     for path in files:
         problems += read_session(path, known_practices)[1]
@@ -227,6 +263,11 @@ def slug_for(theme: str, regions: list[str]) -> str:
 def new_session(folder: Path, theme: str, regions: list[str], date: dt.date, practices: list[str],
                 facilitator: str | None = None) -> Path:
     """Create a session record and return its path; never overwrites an existing one."""
+    if facilitator is not None:
+        check_text(facilitator, "facilitator", multiline=False, limit=MAX_NAME)
+    repeated = sorted({r for r in regions if regions.count(r) > 1})
+    if repeated:
+        raise UsageError(f"regions: {', '.join(repeated)} named more than once")
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{date.isoformat()}-{slug_for(theme, regions)}.yaml"
@@ -262,14 +303,18 @@ def _update(path: Path, change: Any) -> dict:
 
 def add_rating(path: Path, region: str, practice: str, score: int, comment: str | None = None) -> dict:
     """Record (or replace) a region's rating of a practice; return the updated record."""
-    if not isinstance(score, int) or score not in SCORES:
-        raise UsageError(f"score must be a whole number from 1 to 5, not {score!r}")
+    if not isinstance(score, int) or isinstance(score, bool) or score not in SCORES:
+        raise UsageError(f"score must be a whole number from 1 to 5, not {brief(score)}")
+    if comment is not None:
+        check_text(comment, "comment", limit=MAX_TEXT)
 
     def change(data: dict) -> None:
         if region not in data["regions"]:
-            raise UsageError(f"region {region!r} is not a participant (participants: {', '.join(data['regions'])})")
+            raise UsageError(f"region {brief(region)} is not a participant "
+                             f"(participants: {', '.join(data['regions'])})")
         if practice not in data["practices"]:
-            raise UsageError(f"practice {practice!r} was not discussed (discussed: {', '.join(data['practices'])})")
+            raise UsageError(f"practice {brief(practice)} was not discussed "
+                             f"(discussed: {', '.join(data['practices'])})")
         ratings = [r for r in data.get("ratings") or [] if (r.get("region"), r.get("practice")) != (region, practice)]
         entry: dict[str, Any] = {"region": region, "practice": practice, "score": score}
         if comment:
@@ -281,9 +326,14 @@ def add_rating(path: Path, region: str, practice: str, score: int, comment: str 
 
 def add_action(path: Path, region: str, text: str, owner: str, due: dt.date) -> dict:
     """Record an action a region agreed; return the updated record."""
+    check_text(text, "text", limit=MAX_TEXT)
+    check_text(owner, "owner", multiline=False, limit=MAX_NAME)
+    if not text.strip() or not owner.strip():
+        raise UsageError("an action needs a non-empty text and owner")
     def change(data: dict) -> None:
         if region not in data["regions"]:
-            raise UsageError(f"region {region!r} is not a participant (participants: {', '.join(data['regions'])})")
+            raise UsageError(f"region {brief(region)} is not a participant "
+                             f"(participants: {', '.join(data['regions'])})")
         data["actions"] = [*(data.get("actions") or []),
                            {"region": region, "text": text, "owner": owner, "due": due}]
 
@@ -293,12 +343,50 @@ def add_action(path: Path, region: str, text: str, owner: str, due: dt.date) -> 
 # --- what reports and search show --------------------------------------------------------------
 
 
+def _identity(path: Path) -> tuple[int, ...] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns
+
+
+@lru_cache(maxsize=1024)
+def _valid_session(path: str, identity: tuple[int, ...]) -> tuple[dict | None, Problem | None]:
+    """The data of a valid record, or its first problem. Cached by the file's identity (device,
+    inode, size, times), so a search re-reads only the records that changed, and a record that
+    does not validate is warned about once per version."""
+    data, problems = read_session(Path(path))
+    if problems:
+        first = min(problems)
+        log.warning("%s (session record left out; `kb workshop validate` lists every problem)", first)
+        return None, first
+    return data, None
+
+
 def _records(folder: Path) -> list[tuple[str, dict]]:
+    """The valid session records of `folder` as (name, data); invalid ones are left out with a
+    warning (see `skipped_sessions`), so one mistyped file cannot stop search or reports."""
     out = []
-    for path in sorted(Path(folder).glob("*.yaml")) if Path(folder).is_dir() else []:
-        data, problems = read_session(path)
-        if data and not problems:
+    for path in session_files(folder):
+        identity = _identity(path)
+        if identity is None:
+            continue
+        data, _ = _valid_session(str(path), identity)
+        if data is not None:
             out.append((path.stem, data))
+    return out
+
+
+def skipped_sessions(folder: Path) -> list[Problem]:
+    """The first problem of every record in `folder` that search and reports leave out."""
+    out = []
+    for path in session_files(folder):
+        identity = _identity(path)
+        if identity is not None:
+            problem = _valid_session(str(path), identity)[1]
+            if problem is not None:
+                out.append(problem)
     return out
 
 
@@ -327,8 +415,7 @@ def ratings_summary(folder: Path) -> dict[str, dict[str, float]]:
     """Return, per practice id, how many regions rated it and their mean score. Read again only
     when a record in the folder changes: searches call this on every query."""
     folder = Path(folder)
-    files = sorted(folder.glob("*.yaml")) if folder.is_dir() else []
-    signature = tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in files)
+    signature = tuple((p.name, _identity(p)) for p in session_files(folder))
     return {pid: dict(summary) for pid, summary in _ratings_summary(str(folder.resolve()), signature).items()}
 
 

@@ -51,11 +51,20 @@ def test_one_failing_region_does_not_stop_the_others(fixture_index: Path, tmp_pa
 
 
 def test_cli_lists_failures_and_exits_1(fixture_index: Path, tmp_path: Path) -> None:
-    result = CliRunner().invoke(cli, ["report", "eu", "--index", str(fixture_index), "--out", str(tmp_path),
-                                      "--notebook", str(NOTEBOOK), "--jobs", "1"])
+    broken = Path(__file__).parent / "fixtures" / "notebooks" / "broken.ipynb"
+    result = CliRunner().invoke(cli, ["report", "saxony", "--index", str(fixture_index), "--out", str(tmp_path),
+                                      "--notebook", str(broken), "--jobs", "1"])
     assert result.exit_code == 1
     assert "0 of 1 report(s)" in result.output
-    assert "FAILED eu:" in result.stderr
+    assert "FAILED saxony: cell 3: ValueError: boom" in result.stderr
+
+
+def test_a_pseudo_region_is_a_usage_error_before_any_kernel(fixture_index: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["report", "saxony", "eu", "--index", str(fixture_index), "--out",
+                                      str(tmp_path / "out"), "--notebook", str(NOTEBOOK)])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Error: 'eu' is not a region") and result.stderr.count("\n") == 1
+    assert not (tmp_path / "out").exists()
 
 
 def test_cli_needs_a_region(fixture_index: Path) -> None:

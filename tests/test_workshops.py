@@ -98,7 +98,7 @@ def test_validate_reports_path_and_line(tmp_path: Path) -> None:
     count, problems = validate_folder(folder, known_practices={"y"})
     messages = [(p.line, p.message) for p in problems]
     assert count == 1
-    assert (1, "'date' must be a date YYYY-MM-DD, not '2026-13-01'") in messages
+    assert (1, "'date' '2026-13-01' is not a real date (YYYY-MM-DD)") in messages
     assert (2, "unknown theme 'blockchain' (valid: governance, monitoring-evaluation, entrepreneurial-discovery, "
                "clusters, digitisation, industry-4.0, skills, sme-support, innovation-funding, "
                "interregional-cooperation, just-transition, green-transition, university-industry, "
