@@ -142,7 +142,7 @@ def _alias_problem(text: str, path: str, first_line: int) -> Problem:
     return Problem(path, line, "YAML aliases (*name) are not allowed: write the value out")
 
 
-def parse_yaml(text: str, path: str, first_line: int = 1, what: str = "YAML") -> Parsed:
+def parse_yaml(text: str, path: str, first_line: int = 1, what: str = "the text") -> Parsed:
     """Read YAML text that a person wrote. Never raises for bad input: every problem, with the
     file line (`first_line` is the line of the text's first line), is in the result."""
     loader = _Loader(text)

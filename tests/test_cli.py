@@ -135,3 +135,63 @@ def test_regions_lists_pilots_with_codes() -> None:
     assert by_slug["hauts-de-france"]["nuts_by_vintage"]["2010"] == ["FR30", "FR22"]
     assert sum(1 for r in data if r["pilot_cohort"]) == 12
     assert len(data) > 300
+
+
+def _one_usage_line(result, words: str) -> None:  # type: ignore[no-untyped-def]
+    assert result.exit_code == 2, result.output
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("Error: ") and words in result.stderr
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(("args", "words"), [
+    (["bench", "--reps", "-1"], "'--reps': -1 is not in the range x>=1"),
+    (["bench", "--reps", "0"], "'--reps': 0 is not in the range x>=1"),
+    (["workshop", "validate", "--workshops", "/nonexistent"], "no folder of session records at /nonexistent"),
+    (["workshop", "new", "--theme", "governance", "--regions", "saxony,saxony", "--date", "2026-03-01"],
+     "'saxony' is named twice"),
+    (["workshop", "new", "--theme", "governance", "--regions", "Sachsen,saxony,wallonia", "--date", "2026-03-01"],
+     "'Sachsen' and 'saxony' are both saxony"),
+    (["report", "eu"], "'eu' is not a region"),
+    (["search", "x", "--limit", "0"], "'--limit': must be 1 or more"),
+])
+def test_bad_values_are_one_usage_line_before_any_work(fixture_index: Path, tmp_path: Path, args: list[str],
+                                                       words: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(Path(__file__).resolve().parent.parent)
+    if args[0] != "bench":
+        args = [*args, "--index", str(fixture_index)]
+    if args[:2] == ["workshop", "new"]:
+        args += ["--workshops", str(tmp_path / "w")]
+    _one_usage_line(run(*args), words)
+    assert not (tmp_path / "w").exists()
+
+
+def test_a_bad_pack_start_time_is_refused_before_a_kernel_starts(fixture_index: Path, tmp_path: Path) -> None:
+    from kb.workshops import new_session
+
+    path = new_session(tmp_path / "w", "governance", ["saxony", "wallonia"], dt.date(2026, 3, 1),
+                       ["fx-saxony-monitoring-dashboard"])
+    result = run("workshop", "pack", path, "--start", "garbage", "--out", tmp_path / "out", "--index", fixture_index)
+    _one_usage_line(result, "'--start': must be a time of day HH:MM")
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("argv", [[b"similar", b"\xff"], [b"search", b"caf\xe9"], [b"peers", b"Sch\xf6nberg"]])
+def test_undecodable_arguments_are_one_usage_line(fixture_index: Path, argv: list[bytes]) -> None:
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable.encode(), b"-m", b"kb.cli", *argv, b"--index",
+                             str(fixture_index).encode()] if argv[0] != b"peers" else
+                            [sys.executable.encode(), b"-m", b"kb.cli", *argv], capture_output=True, check=False,
+                            env={"LANG": "C.UTF-8", "PATH": "/usr/bin:/bin"}, timeout=60)
+    assert result.returncode == 2
+    assert result.stderr.count(b"\n") == 1 and b"is not valid UTF-8 text" in result.stderr
+
+
+def test_an_index_path_that_is_not_an_index_is_one_line(tmp_path: Path) -> None:
+    result = run("search", "x", "--index", "/proc/x")
+    assert result.exit_code == 1 and result.stderr == "Error: no index at /proc/x: run `kb index` first\n"
+    (tmp_path / "plain").mkdir()
+    (tmp_path / "plain" / "notes.txt").write_text("someone's files", encoding="utf-8")
+    result = run("index", "--practices", GOOD, "--index", tmp_path / "plain")
+    _one_usage_line(result, "exists and is not an index built by kb")

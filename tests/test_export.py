@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -50,3 +51,23 @@ def test_broken_corpus_exits_1(tmp_path: Path) -> None:
     practices = make_corpus(tmp_path, "bad-url")
     result = CliRunner().invoke(cli, ["export", "--practices", str(practices)])
     assert result.exit_code == 1 and "fx-bad-url.md:12" in result.stderr
+
+
+def test_csv_cells_a_spreadsheet_would_run_are_inert_and_json_is_unchanged(corpus: Path, tmp_path: Path) -> None:
+    from kb.export import to_csv, to_json
+
+    path = corpus / "saxony" / "fx-saxony-monitoring-dashboard.md"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace('title: "Fixture: S3 monitoring dashboard with annual indicators"',
+                        'title: "=HYPERLINK(\\"http://x.example\\",\\"a\\")"')
+    text = text.replace('lead_organisation: "Fixture ministry of economic affairs"', 'lead_organisation: "@SUM(1+1)"')
+    path.write_text(text, encoding="utf-8")
+    table = rows(corpus)
+    frame = pd.read_csv(io.StringIO(to_csv(table)), encoding="utf-8")
+    sax = frame[frame["id"] == "fx-saxony-monitoring-dashboard"].iloc[0]
+    assert sax["title"] == "'=HYPERLINK(\"http://x.example\",\"a\")" and sax["lead_organisation"] == "'@SUM(1+1)"
+    for column in frame.columns:
+        cells = frame[column].dropna().astype(str)
+        assert not cells.str.match(r"^[=+\-@\t\r]").any(), column
+    as_json = {r["id"]: r for r in json.loads(to_json(table))}
+    assert as_json["fx-saxony-monitoring-dashboard"]["title"] == '=HYPERLINK("http://x.example","a")'

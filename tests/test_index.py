@@ -239,3 +239,117 @@ def test_an_incremental_update_leaves_the_previous_generation_untouched(corpus: 
         assert reader.search('"regional parliament"').hits == []
     assert {p.name: p.read_bytes() for p in old.iterdir() if p.is_file()} == snapshot
     assert ids_for(index, '"regional parliament"') == ["fx-saxony-monitoring-dashboard"]
+
+
+# --- an index that knows its own health ----------------------------------------------------------
+
+
+def _same_size_edit(path: Path, old: str, new: str) -> None:
+    """Change text without changing the file's size, and put its mtime back (as rsync -t,
+    `git checkout` of a same-size file or some editors leave it)."""
+    assert len(old.encode()) == len(new.encode())
+    st = path.stat()
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert path.stat().st_size == st.st_size and path.stat().st_mtime_ns == st.st_mtime_ns
+
+
+def test_an_edit_that_keeps_size_and_mtime_is_still_indexed(corpus: Path, tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    build_index(corpus, index)
+    _same_size_edit(corpus / "saxony" / "fx-saxony-monitoring-dashboard.md", "steering committee",
+                    "quokkaqu committee")
+    info = build_index(corpus, index)
+    assert (info.mode, info.changed) == ("incremental", 1)
+    assert ids_for(index, "quokkaqu") == ["fx-saxony-monitoring-dashboard"]
+
+
+def test_new_file_times_with_the_same_content_rebuild_nothing(corpus: Path, tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    build_index(corpus, index)
+    for path in corpus.rglob("*.md"):
+        path.write_bytes(path.read_bytes())  # a checkout: new ctime and mtime, same bytes
+    assert build_index(corpus, index).mode == "unchanged"
+    assert build_index(corpus, index).mode == "unchanged"
+
+
+def _largest_segment(index: Path) -> Path:
+    return max((p for p in resolve(index).iterdir() if p.suffix == ".seg"), key=lambda p: p.stat().st_size)
+
+
+def test_a_truncated_segment_is_reported_and_rebuilt_in_full(corpus: Path, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from kb.cli import cli
+    from kb.errors import IndexDamaged
+    from kb.index import verify
+
+    index = tmp_path / "index"
+    build_index(corpus, index)
+    segment = _largest_segment(index)
+    os.truncate(segment, 100)
+    assert verify(index) and verify(index, full=True)
+    with pytest.raises(IndexDamaged, match=f"{segment.name} is 100 bytes"):
+        Index(index)
+    runner = CliRunner()
+    searched = runner.invoke(cli, ["search", "monitoring", "--index", str(index)])
+    assert searched.exit_code == 1 and searched.stderr.count("\n") == 1
+    assert searched.stderr.startswith(f"Error: the index at {index} is damaged ({segment.name} is 100 bytes")
+    checked = runner.invoke(cli, ["index", "--check", "--index", str(index)])
+    assert checked.exit_code == 1 and "damaged" in checked.stderr
+    rebuilt = runner.invoke(cli, ["index", "--practices", str(corpus), "--index", str(index)])
+    assert rebuilt.exit_code == 0 and "rebuilt it in full" in rebuilt.stderr and "full rebuild" in rebuilt.stdout
+    assert verify(index, full=True) == []
+    assert "fx-saxony-monitoring-dashboard" in ids_for(index, "monitoring dashboard")
+    assert runner.invoke(cli, ["index", "--check", "--index", str(index)]).exit_code == 0
+
+
+def test_altered_bytes_of_the_same_size_are_found_by_check(corpus: Path, tmp_path: Path) -> None:
+    from kb.index import verify
+
+    index = tmp_path / "index"
+    build_index(corpus, index)
+    segment = _largest_segment(index)
+    data = bytearray(segment.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    segment.write_bytes(bytes(data))
+    assert verify(index) == []
+    assert verify(index, full=True) == [f"{segment.name} does not match its checksum"]
+
+
+def test_hard_linked_files_are_never_written_by_a_later_generation(corpus: Path, tmp_path: Path) -> None:
+    """Generations share unchanged segment files by hard link; this holds only while no build
+    writes into a file it did not create. After each incremental build, every file of the
+    generation before it still matches the checksum recorded when that one was built."""
+    from kb.index import verify
+
+    index = tmp_path / "index"
+    build_index(corpus, index)
+    path = corpus / "saxony" / "fx-saxony-monitoring-dashboard.md"
+    for n in range(3):
+        before = resolve(index)
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text + f"\nMore words, round {n}.\n", encoding="utf-8")
+        assert build_index(corpus, index).mode == "incremental"
+        shared = [p.name for p in resolve(index).iterdir() if (before / p.name).exists()
+                  and p.stat().st_ino == (before / p.name).stat().st_ino]
+        assert shared, "the incremental build shares no file: the test would prove nothing"
+        assert verify(before, full=True) == []
+        assert verify(index, full=True) == []
+
+
+@pytest.mark.parametrize("where", ["/", ".", "file"])
+def test_an_index_path_that_cannot_hold_an_index_is_refused_before_anything_is_made(
+        tmp_path: Path, where: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kb.errors import IndexPathTaken
+
+    monkeypatch.chdir(tmp_path)
+    target = Path(where)
+    if where == "file":
+        target.write_text("not an index", encoding="utf-8")
+    before = set(os.listdir(tmp_path)) | set(os.listdir("/"))
+    with pytest.raises(IndexPathTaken):
+        build_index(GOOD, target)
+    assert set(os.listdir(tmp_path)) | set(os.listdir("/")) == before

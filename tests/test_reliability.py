@@ -210,3 +210,157 @@ def test_a_failed_write_never_truncates_a_workshop_record(tmp_path: Path, monkey
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
     assert os.path.getsize(path) == len(before)
+
+
+# --- process trees: a stopped batch leaves nothing behind ---------------------------------------
+
+REPORT_NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "region_report.ipynb"
+
+
+def _descendants(pid: int) -> list:  # type: ignore[type-arg]
+    import psutil
+
+    try:
+        return psutil.Process(pid).children(recursive=True)
+    except psutil.Error:
+        return []
+
+
+def _runs_a_kernel(procs: list) -> bool:  # type: ignore[type-arg]
+    import psutil
+
+    for proc in procs:
+        try:
+            if "ipykernel" in " ".join(proc.cmdline()):
+                return True
+        except psutil.Error:
+            continue
+    return False
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT, signal.SIGKILL])
+def test_a_stopped_report_batch_ends_its_workers_and_kernels_and_releases_the_callers_pipes(
+        fixture_index: Path, tmp_path: Path, sig: int) -> None:
+    import psutil
+
+    proc = subprocess.Popen([*KB, "report", "saxony", "wallonia", "lithuania", "cantabria", "--jobs", "3",
+                             "--index", str(fixture_index), "--out", str(tmp_path / "out"),
+                             "--workshops", str(tmp_path / "none"), "--notebook", str(REPORT_NOTEBOOK)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    deadline = time.monotonic() + 90
+    while not _runs_a_kernel(_descendants(proc.pid)):
+        assert proc.poll() is None and time.monotonic() < deadline, "no kernel started"
+        time.sleep(0.05)
+    family = _descendants(proc.pid)
+    os.kill(proc.pid, sig)
+    try:
+        _, err = proc.communicate(timeout=20)  # returns only when nothing holds stdout and stderr
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        pytest.fail("the caller's pipes were still open 20 s after the signal")
+    _, alive = psutil.wait_procs(family, timeout=10)
+    assert alive == [], f"still running: {[p.pid for p in alive]}"
+    if sig == signal.SIGKILL:
+        assert proc.returncode == -signal.SIGKILL
+    else:
+        assert proc.returncode in (128 + sig, 130)
+        assert b"Traceback" not in err
+    assert not list((tmp_path / "out").glob(".*.tmp*"))
+
+
+# --- full disks and read-only folders ------------------------------------------------------------
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A 24 MB file system of its own (a tmpfs mount; needs root, as on CI)."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", str(mount)], capture_output=True,
+                          text=True, check=False)
+    if made.returncode != 0:
+        pytest.skip(f"cannot mount a small file system here: {made.stderr.strip()}")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def _fill(mount: Path) -> None:
+    with open(mount / "filler", "wb") as fh:
+        try:
+            while True:
+                fh.write(b"\0" * 65536)
+                fh.flush()
+        except OSError:
+            pass
+    with pytest.raises(OSError):
+        (mount / "probe").write_bytes(b"x" * 8192)
+
+
+def _readonly(mount: Path) -> None:
+    subprocess.run(["mount", "-o", "remount,ro", str(mount)], check=True)
+
+
+def _one_error_line(result: subprocess.CompletedProcess, words: str) -> None:
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: ") and words in lines[0], result.stderr
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and not p.is_symlink() and p.name not in ("filler", "probe")}
+
+
+@pytest.mark.parametrize("fault", ["full", "read-only"])
+def test_index_workshop_and_export_on_a_full_or_read_only_disk(small_disk: Path, tmp_path: Path,
+                                                               fault: str) -> None:
+    import datetime as dt
+
+    from kb.workshops import new_session
+
+    practices = tmp_path / "practices"
+    shutil.copytree(GOOD, practices)
+    index = small_disk / "index"
+    build_index(practices, index)
+    before_answers = answers(index)
+    session = new_session(small_disk / "workshops", "governance", ["saxony", "wallonia"], dt.date(2026, 3, 1),
+                          ["fx-saxony-monitoring-dashboard"])
+    record = practices / "saxony" / "fx-saxony-monitoring-dashboard.md"
+    record.write_text(record.read_text(encoding="utf-8") + "\nA new closing sentence.\n", encoding="utf-8")
+    (_fill if fault == "full" else _readonly)(small_disk)
+    words = "No space left on device" if fault == "full" else "Read-only file system"
+    disk_before = _snapshot(small_disk)
+
+    def kb(*args: str | Path) -> subprocess.CompletedProcess:
+        return subprocess.run([*KB, *map(str, args)], capture_output=True, text=True, timeout=60, check=False)
+
+    _one_error_line(kb("index", "--practices", practices, "--index", index), words)
+    _one_error_line(kb("index", "--full", "--practices", practices, "--index", index), words)
+    _one_error_line(kb("workshop", "rate", session, "--region", "saxony", "--practice",
+                       "fx-saxony-monitoring-dashboard", "--score", "4"), words)
+    _one_error_line(kb("workshop", "action", session, "--region", "saxony", "--text", "x", "--owner", "y",
+                       "--due", "2026-06-01"), words)
+    _one_error_line(kb("export", "--practices", practices, "--out", small_disk / "practices.csv"), words)
+    assert _snapshot(small_disk) == disk_before
+    assert not list(small_disk.rglob(".*tmp*"))
+    assert answers(index) == before_answers
+
+
+def test_a_rerender_on_a_full_disk_keeps_the_previous_report_and_notebook(small_disk: Path,
+                                                                         fixture_index: Path) -> None:
+    from kb.render import RenderJob, render_one
+
+    out = small_disk / "reports"
+    job = RenderJob("saxony", {"region": "saxony", "index_dir": str(fixture_index),
+                               "workshops_dir": "/nonexistent", "generated_on": "2026-01-01"})
+    first = render_one(REPORT_NOTEBOOK, job, out)
+    assert first.ok, first.error
+    kept = _snapshot(out)
+    _fill(small_disk)
+    again = render_one(REPORT_NOTEBOOK, job, out)
+    assert not again.ok and "No space left on device" in (again.error or "")
+    assert _snapshot(out) == kept
+    assert not list(out.glob(".*"))

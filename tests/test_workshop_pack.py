@@ -100,7 +100,8 @@ def test_pack_cli_renders_offline_html(fixture_index: Path, tmp_path: Path) -> N
 
     path = new_session(tmp_path / "w", "foresight", ["saxony", "east-north-finland"], dt.date(2026, 12, 1),
                        ["fx-lapland-foresight-network", "fx-saxony-monitoring-dashboard"])
-    result = CliRunner().invoke(cli, ["workshop", "pack", str(path), "--out", str(tmp_path / "out"),
+    hidden = path.rename(path.with_name(f".{path.name}"))  # a dot-file still gets a visible pack
+    result = CliRunner().invoke(cli, ["workshop", "pack", str(hidden), "--out", str(tmp_path / "out"),
                                       "--index", str(fixture_index), "--notebook", str(NOTEBOOK)])
     assert result.exit_code == 0, result.output
     html = (tmp_path / "out" / f"{path.stem}-pack.html").read_text(encoding="utf-8")
