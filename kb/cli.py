@@ -686,7 +686,7 @@ def workshop_pack(file: Path, out_dir: Path, start: str, minutes: int, notebook:
     """Render a printable pack for a session record: practice cards, agenda, matchmaking."""
     import os
 
-    from kb.render import RenderJob, render_one
+    from kb.render import RenderJob, render_many
     from kb.workshops import WorkshopError, read_session
 
     data, problems = read_session(file)
@@ -696,7 +696,7 @@ def workshop_pack(file: Path, out_dir: Path, start: str, minutes: int, notebook:
     params = {"theme": data["theme"], "regions": data["regions"], "date": str(data["date"]),
               "facilitator": data.get("facilitator") or "", "practices": data["practices"],
               "index_dir": os.path.abspath(index), "start_time": start, "minutes_per_practice": minutes}
-    outcome = render_one(notebook, RenderJob(name, params), out_dir)
+    (outcome,) = render_many(notebook, [RenderJob(name, params)], out_dir, workers=1)
     if not outcome.ok:
         raise KBError(f"the pack failed: {outcome.error} (executed notebook: {outcome.notebook})")
     click.echo(f"pack written to {outcome.html}")
