@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from kb.data import load_yaml
 from kb.errors import CorpusError, Problem
 from kb.regions import PSEUDO_REGIONS, region_by_code, regions
 from kb.themes import themes
-from kb.yamlio import brief, date_problem, decode_utf8, is_date, parse_yaml, read_limited
+from kb.yamlio import brief, date_problem, decode_utf8, display_path, is_date, parse_yaml, read_limited
 
 SECTIONS = (
     "Summary",
@@ -431,16 +432,17 @@ class Corpus:
 
 def check_file(root: Path, path: Path) -> tuple[RawRecord, list[Problem], Practice | None]:
     """Read and check one record file (everything but cross-file checks such as duplicate ids)."""
-    shown = str(path)
+    shown = display_path(path)
     raw = read_record(path, shown)
-    found = list(check_record(raw, path.stem))
+    found = list(check_record(raw, display_path(path.stem)))
     fm = raw.front or {}
     region = fm.get("region")
     parts = path.relative_to(root).parts
     folder = parts[0] if len(parts) > 1 else None
     if isinstance(region, str) and region in regions() and folder is not None and folder != region:
         found.append(Problem(shown, raw.key_lines.get("region", 2),
-                             f"record of region '{region}' is in folder '{folder}/'; move it to '{region}/'"))
+                             f"record of region '{region}' is in folder '{display_path(folder)}/'; "
+                             f"move it to '{region}/'"))
     return raw, found, (None if found else to_practice(raw))
 
 
@@ -448,7 +450,7 @@ def digest_of(entries: Iterable[tuple[str, str]]) -> str:
     """Return the corpus digest over (relative path, file sha256) pairs: equal corpora, equal digests."""
     digest = hashlib.sha256()
     for rel, sha in sorted(entries):
-        digest.update(rel.encode() + b"\0" + sha.encode() + b"\n")
+        digest.update(os.fsencode(rel) + b"\0" + sha.encode() + b"\n")
     return digest.hexdigest()
 
 

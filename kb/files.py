@@ -31,7 +31,9 @@ def fsync_dir(path: Path) -> None:
 def write_atomic(path: Path, text: str) -> None:
     """Replace `path` with `text` in one rename after syncing it to disk: readers see the old
     file or the whole new one, never a part, and a failure leaves the old file as it was."""
-    path = Path(path)
+    path = Path(os.path.realpath(path))  # through a link to its file: the link stays a link
+    if path.exists() and not path.is_file():
+        raise OSError(errno.EEXIST, "exists and is not a regular file; kb writes only regular files", str(path))
     tmp = temp_path(path.parent, path.name, ".tmp")
     try:
         with open(tmp, "x", encoding="utf-8") as fh:

@@ -28,6 +28,7 @@ from kb.errors import IndexBusy, IndexDamaged, IndexMissing, IndexOutdated, Inde
 from kb.files import exclusive_lock, fsync_dir, write_atomic, write_json
 from kb.regions import regions
 from kb.text import americanise, plain_text, words
+from kb.yamlio import display_path
 
 if TYPE_CHECKING:
     from whoosh.fields import Schema
@@ -469,7 +470,8 @@ def _update(root: Path, index_dir: Path, gens: Path, previous: dict[str, Any],
         pid = now_files[rel].get("id")
         if isinstance(pid, str):
             if pid in seen:
-                problems.append(Problem(str(root / rel), 2, f"duplicate id '{pid}' (also in {root / seen[pid]})"))
+                problems.append(Problem(display_path(root / rel), 2,
+                                        f"duplicate id '{pid}' (also in {display_path(root / seen[pid])})"))
             else:
                 seen[pid] = rel
     if problems:

@@ -23,7 +23,7 @@ import yaml
 from kb.errors import KBError, Problem, UsageError
 from kb.files import exclusive_lock, write_atomic
 from kb.text import check_text, text_problem
-from kb.yamlio import brief, date_problem, decode_utf8, is_date, parse_yaml, read_limited
+from kb.yamlio import brief, date_problem, decode_utf8, display_path, is_date, parse_yaml, read_limited
 
 log = logging.getLogger(__name__)
 FIELDS = ("date", "theme", "regions", "facilitator", "practices", "ratings", "actions")
@@ -208,7 +208,7 @@ def check_data(data: Any, lines: dict[str, int], path: str,
 def read_session(path: Path, known_practices: set[str] | None = None) -> tuple[dict, list[Problem]]:
     """Return a record's data and its problems (data is {} when it cannot be read at all).
     Only regular files of at most MAX_SESSION_BYTES are read."""
-    shown = str(path)
+    shown = display_path(path)
     raw, problem = read_limited(Path(path), MAX_SESSION_BYTES, shown)
     if raw is None:
         return {}, [problem] if problem else []

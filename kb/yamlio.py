@@ -196,6 +196,16 @@ def _key_lines(node: yaml.Node, first_line: int) -> dict[str, int]:
 # --- reading files that people can put anything in ------------------------------------------------
 
 
+def display_path(path: Path | str) -> str:
+    """A path as one printable line: bytes that are not UTF-8 as `\\xe8`, control characters
+    (a newline in a file name) as escapes. Messages name files this way, so that a hostile
+    name can neither crash the output nor forge a line of it."""
+    text = os.fsencode(path).decode("utf-8", "backslashreplace")
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
+
+
 _KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a character device"),
           (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
 

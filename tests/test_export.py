@@ -71,3 +71,19 @@ def test_csv_cells_a_spreadsheet_would_run_are_inert_and_json_is_unchanged(corpu
         assert not cells.str.match(r"^[=+\-@\t\r]").any(), column
     as_json = {r["id"]: r for r in json.loads(to_json(table))}
     assert as_json["fx-saxony-monitoring-dashboard"]["title"] == '=HYPERLINK("http://x.example","a")'
+
+
+def test_export_never_replaces_something_that_is_not_a_regular_file(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    result = CliRunner().invoke(cli, ["export", "--practices", str(GOOD), "--out", str(fifo)])
+    assert result.exit_code == 1 and result.stderr == f"Error: {fifo}: exists and is not a regular file; " \
+                                                      "kb writes only regular files\n"
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    link = tmp_path / "link.csv"
+    link.symlink_to(tmp_path / "target.csv")
+    assert CliRunner().invoke(cli, ["export", "--practices", str(GOOD), "--out", str(link)]).exit_code == 0
+    assert link.is_symlink() and (tmp_path / "target.csv").read_text(encoding="utf-8").startswith("id,")

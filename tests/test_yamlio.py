@@ -130,3 +130,15 @@ def test_read_limited_follows_links_to_regular_files(tmp_path: Path) -> None:
     assert read_limited(tmp_path / "link.md", 10) == (b"hello", None)
     data, problem = read_limited(tmp_path / "real.md", 3)
     assert data is None and problem is not None and "limit" in problem.message
+
+
+def test_hostile_file_names_are_printed_on_one_line_each(corpus: Path) -> None:
+    latin1 = os.fsdecode(b"caf\xe9.md")
+    (corpus / "saxony" / latin1).write_text("no front matter\n", encoding="utf-8")
+    (corpus / "saxony" / "two\nlines.md").write_text("no front matter\n", encoding="utf-8")
+    result = kb("validate", "--practices", corpus)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stdout.splitlines() == [
+        f"{corpus}/saxony/caf\\xe9.md:1: missing front matter: the file must start with a '---' line",
+        f"{corpus}/saxony/two\\nlines.md:1: missing front matter: the file must start with a '---' line",
+    ]
