@@ -18,6 +18,7 @@ import contextlib
 import copy
 import glob
 import json
+import logging
 import multiprocessing
 import os
 import signal
@@ -25,7 +26,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -297,31 +298,32 @@ class Stopped(KBError):
                          "the others were left as they were")
 
 
-@contextlib.contextmanager
-def _stop_on_signals() -> Iterator[list[int]]:
-    """Turn SIGTERM, SIGINT and SIGHUP into an exception in the block (main thread only), so
-    that the `finally` clauses that end workers and kernels run. Yields the list the signal
-    number is put in."""
-    caught: list[int] = []
-    if threading.current_thread() is not threading.main_thread():
-        yield caught
-        return
+class _Signals:
+    """While active (main thread only), SIGTERM, SIGINT and SIGHUP are recorded instead of
+    ending the process at once, and `on_signal` runs (it ends the kernels or workers in
+    progress). The batch checks `caught` between jobs and stops cleanly. Nothing is raised from
+    the handler: an exception raised there can land in a finaliser and be swallowed."""
 
-    def handler(signum: int, frame: Any) -> None:
-        caught.append(signum)
-        raise _Interrupt(signum)
+    SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 
-    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
-    try:
-        yield caught
-    finally:
-        for sig, old in previous.items():
+    def __init__(self, on_signal: Callable[[], None]):
+        self.on_signal = on_signal
+        self.caught: int | None = None
+        self._previous: dict[int, Any] = {}
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        if self.caught is None:
+            self.caught = signum
+            self.on_signal()
+
+    def __enter__(self) -> _Signals:
+        if threading.current_thread() is threading.main_thread():
+            self._previous = {sig: signal.signal(sig, self._handle) for sig in self.SIGNALS}
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for sig, old in self._previous.items():
             signal.signal(sig, old)
-
-
-class _Interrupt(BaseException):
-    def __init__(self, signum: int):
-        self.signum = signum
 
 
 def render_many(
@@ -357,16 +359,31 @@ def render_many(
         if progress is not None:
             progress(outcome)
 
-    try:
-        with _stop_on_signals():
-            if workers == 1 or len(jobs) <= 1:
+    if workers == 1 or len(jobs) <= 1:
+        # Kernels are this process's children: a signal ends them, which ends the job at once
+        # (quietly: the kernel client's complaint about a dead kernel is expected then).
+        def end_kernels() -> None:
+            logging.disable(logging.CRITICAL)
+            _kill_tree(os.getpid(), include_self=False)
+
+        with _Signals(end_kernels) as signals:
+            try:
                 for job in jobs:
-                    finished(render_one(notebook, job, out_dir, kernel_name))
-                return done
-            return _render_pool(notebook, jobs, out_dir, min(workers, len(jobs)), finished, kernel_name)
-    except _Interrupt as stop:
+                    outcome = render_one(notebook, job, out_dir, kernel_name)
+                    if signals.caught is not None:
+                        break
+                    finished(outcome)
+            finally:
+                if signals.caught is not None:
+                    logging.disable(logging.NOTSET)
+    else:
+        with _Signals(lambda: None) as signals:
+            _render_pool(notebook, jobs, out_dir, min(workers, len(jobs)), finished, kernel_name, signals)
+    if signals.caught is not None:
         _remove_temp_notebooks(out_dir, jobs)
-        raise Stopped(stop.signum, sum(o.ok for o in done), len(jobs)) from None
+        raise Stopped(signals.caught, sum(o.ok for o in done), len(jobs))
+    order = {job.name: i for i, job in enumerate(jobs)}
+    return sorted(done, key=lambda o: order[o.name])
 
 
 def _remove_temp_notebooks(out_dir: Path, jobs: list[RenderJob]) -> None:
@@ -376,8 +393,9 @@ def _remove_temp_notebooks(out_dir: Path, jobs: list[RenderJob]) -> None:
 
 
 def _render_pool(notebook: Path, jobs: list[RenderJob], out_dir: Path, workers: int,
-                 finished: Callable[[RenderOutcome], None], kernel_name: str) -> list[RenderOutcome]:
-    results: list[RenderOutcome | None] = [None] * len(jobs)
+                 finished: Callable[[RenderOutcome], None], kernel_name: str, signals: _Signals) -> None:
+    """Render the jobs in a pool of `workers` processes, calling `finished` as each ends; stop
+    early, ending every worker and kernel, when `signals` caught one."""
     start = time.perf_counter()
     ctx = _pool_context()
     alive_r, alive_w = ctx.Pipe(duplex=False)
@@ -388,29 +406,30 @@ def _render_pool(notebook: Path, jobs: list[RenderJob], out_dir: Path, workers: 
         futures: dict[Future[RenderOutcome], int] = {
             executor.submit(render_one, notebook, job, out_dir, kernel_name): i for i, job in enumerate(jobs)
         }
-        for future in as_completed(futures):
-            i = futures[future]
-            try:
-                outcome = future.result()
-            except Exception as exc:  # the worker died or the job could not be sent to it
-                outcome = RenderOutcome(
-                    name=jobs[i].name,
-                    ok=False,
-                    html=None,
-                    notebook=str(out_dir / f"{jobs[i].name}.ipynb"),
-                    seconds=round(time.perf_counter() - start, 3),
-                    error=_one_line(f"{type(exc).__name__}: {exc}"),
-                )
-            results[i] = outcome
-            finished(outcome)
-        completed = True
+        pending = set(futures)
+        while pending and signals.caught is None:
+            ready, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+            for future in ready:
+                i = futures[future]
+                try:
+                    outcome = future.result()
+                except Exception as exc:  # the worker died or the job could not be sent to it
+                    outcome = RenderOutcome(
+                        name=jobs[i].name,
+                        ok=False,
+                        html=None,
+                        notebook=str(out_dir / f"{jobs[i].name}.ipynb"),
+                        seconds=round(time.perf_counter() - start, 3),
+                        error=_one_line(f"{type(exc).__name__}: {exc}"),
+                    )
+                finished(outcome)
+        completed = not pending
     finally:
         if not completed:
             # Stopped or failed: end the workers and their kernels now rather than wait for
             # the reports in progress.
-            for process in list(getattr(executor, "_processes", {}).values()):
+            for process in list((getattr(executor, "_processes", None) or {}).values()):
                 _kill_tree(process.pid)
         executor.shutdown(wait=completed, cancel_futures=True)
         alive_w.close()
         alive_r.close()
-    return [outcome for outcome in results if outcome is not None]
