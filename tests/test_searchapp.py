@@ -180,3 +180,19 @@ def test_hits_rated_in_workshops_show_their_rating(fixture_index: Path, tmp_path
     app = SearchApp(fixture_index, query="foresight", workshops_dir=tmp_path)
     app.search()
     assert "rated by 1 region" in app.results.value
+
+
+def test_a_session_record_that_does_not_validate_is_named_in_a_note(fixture_index: Path, tmp_path: Path) -> None:
+    import datetime as dt
+
+    from kb.workshops import add_rating, new_session
+
+    path = new_session(tmp_path, "foresight", ["saxony", "wallonia"], dt.date(2026, 12, 1),
+                       ["fx-lapland-foresight-network"])
+    add_rating(path, "saxony", "fx-lapland-foresight-network", 5)
+    (tmp_path / "2026-12-02-typo.yaml").write_text("date: 2026-02-30\ntheme: [x]\n<script>: 1\n", encoding="utf-8")
+    app = SearchApp(fixture_index, query="foresight", workshops_dir=tmp_path)
+    assert app.search() is not None and app.error is None
+    assert "rated by 1 region" in app.results.value
+    assert "workshop record left out, it does not validate: " in app.results.value
+    assert "2026-12-02-typo.yaml:1: &#x27;date&#x27; &#x27;2026-02-30&#x27; is not a real date" in app.results.value
