@@ -11,11 +11,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from kb._version import __version__
+
 # The library logs warnings (a session record left out, ...); the application decides where
 # they go (the CLI prints them). Without a handler here, they would land in report notebooks.
 logging.getLogger(__name__).addHandler(logging.NullHandler())
-
-__version__ = "0.1.0"
 
 _API = ("search", "similar", "list_regions", "list_themes", "open_index", "hits_frame", "facets_frame")
 __all__ = ["__version__", *_API]

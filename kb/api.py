@@ -9,9 +9,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kb.regions import Region, regions
-from kb.searching import Index, SearchResult, make_filters
-from kb.themes import Theme, themes
+from kb.reference.regions import Region, regions
+from kb.reference.themes import Theme, themes
+from kb.search.index import Index, SearchResult, make_filters
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -55,7 +55,7 @@ def with_workshop_ratings(result: SearchResult, workshops: Path | str | None,
     is also named in the result's notes, for pages that show no log."""
     if workshops is None or not Path(workshops).is_dir():
         return result
-    from kb.workshops import ratings_summary, skipped_sessions
+    from kb.workshops.sessions import ratings_summary, skipped_sessions
 
     rated = result.with_ratings(ratings_summary(Path(workshops)))
     if not note_skipped:

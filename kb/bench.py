@@ -22,9 +22,9 @@ from typing import Any
 
 import yaml
 
-from kb import __version__
-from kb.corpus import SECTIONS, Practice, load_corpus, record_files
-from kb.regions import PILOT_REGIONS, regions
+from kb._version import __version__
+from kb.corpus.records import SECTIONS, Practice, load_corpus, record_files
+from kb.reference.regions import PILOT_REGIONS, regions
 
 SEED = 20180307
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -138,7 +138,7 @@ def _quantile(values: list[float], q: float) -> float:
 
 def measure_queries(index_dir: Path, reps: int) -> dict[str, list[float]]:
     """Return per query class the warm latencies (seconds) with facets and highlights."""
-    from kb.searching import Index, make_filters
+    from kb.search.index import Index, make_filters
 
     out: dict[str, list[float]] = {}
     with Index(index_dir) as ix:
@@ -167,8 +167,8 @@ def _edit_one(root: Path) -> Path:
 def run(practices: Path, sizes: list[int], reps: int = 3, reports: bool = True, workers: int = 4,
         progress: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Run the benchmark; return every figure (see `table`)."""
-    from kb.index import build_index, read_stamp
-    from kb.searching import Index
+    from kb.search.build import build_index, read_stamp
+    from kb.search.index import Index
 
     say = progress or (lambda _msg: None)
     templates = list(load_corpus(practices).practices)
@@ -243,7 +243,7 @@ def run(practices: Path, sizes: list[int], reps: int = 3, reports: bool = True, 
 def _measure_reports(real_index: Path, work: Path, reps: int, workers: int) -> list[Figure]:
     import nbformat
 
-    from kb.render import RenderJob, render_many, render_one
+    from kb.notebooks import RenderJob, render_many, render_one
 
     notebook = Path("notebooks/region_report.ipynb").resolve()
     trivial = work / "trivial.ipynb"

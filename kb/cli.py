@@ -22,9 +22,9 @@ from typing import Any
 
 import click
 
-from kb import __version__
+from kb._version import __version__
 from kb.errors import CorpusError, KBError, UsageError
-from kb.workshops import WorkshopError
+from kb.workshops.sessions import WorkshopError
 
 DEFAULT_PRACTICES = "practices"
 DEFAULT_INDEX = "build/index"
@@ -176,7 +176,7 @@ def validate(practices: Path, as_json: bool) -> None:
 
     Exit 0 when the corpus is clean, 1 otherwise.
     """
-    from kb.corpus import scan
+    from kb.corpus.records import scan
 
     good, problems, _ = scan(practices)
     problems.sort()
@@ -210,7 +210,7 @@ def index(practices: Path, index: Path, full: bool, check: bool, as_json: bool) 
     """
     import time
 
-    from kb.index import build_index, read_stamp, verify
+    from kb.search.build import build_index, read_stamp, verify
 
     if check:
         info = read_stamp(index)
@@ -327,7 +327,7 @@ def search(query: tuple[str, ...], region: str | None, theme: str | None, countr
     prefix* words are understood. With no QUERY, every practice the filters allow is listed.
     """
     from kb.api import open_index, with_workshop_ratings
-    from kb.searching import make_filters
+    from kb.search.index import make_filters
 
     filters = make_filters(region, theme, country, year_from)
     result = with_workshop_ratings(open_index(index).search(" ".join(query), filters, limit), workshops_dir)
@@ -361,8 +361,8 @@ def similar(practice_id: str, limit: int, index: Path, as_json: bool) -> None:
 @handle_errors
 def regions(show_all: bool, as_json: bool) -> None:
     """The regions known, with their NUTS codes (pilot regions first)."""
-    from kb.regions import country_name
-    from kb.regions import regions as all_regions
+    from kb.reference.regions import country_name
+    from kb.reference.regions import regions as all_regions
 
     rows = [r for r in all_regions().values() if show_all or as_json or r.kind != "nuts2"]
     if as_json:
@@ -394,8 +394,8 @@ def peers(region: str, limit: int, other_countries: bool, as_json: bool) -> None
 
     REGION is a slug, NUTS code (any vintage) or name.
     """
-    from kb.peers import find_peers
-    from kb.regions import resolve_region
+    from kb.reference.peers import find_peers
+    from kb.reference.regions import resolve_region
 
     result = find_peers(resolve_region(region), k=limit, other_countries=other_countries)
     if as_json:
@@ -414,8 +414,8 @@ def peers(region: str, limit: int, other_countries: bool, as_json: bool) -> None
 @handle_errors
 def funding(region: str, as_json: bool) -> None:
     """Every funding and collaboration instrument: eligible or not for REGION, why, and the sources."""
-    from kb.funding import assess
-    from kb.regions import resolve_region
+    from kb.reference.funding import assess
+    from kb.reference.regions import resolve_region
 
     found = resolve_region(region)
     rows = assess(found)
@@ -455,9 +455,9 @@ def report(regions: tuple[str, ...], all_pilots: bool, out_dir: Path, jobs: int,
     """
     import time
 
-    from kb.batch import render_reports, resolve_regions
-    from kb.index import check_sound, read_stamp
-    from kb.workshops import skipped_sessions
+    from kb.reports.batch import render_reports, resolve_regions
+    from kb.search.build import check_sound, read_stamp
+    from kb.workshops.sessions import skipped_sessions
 
     if not regions and not all_pilots:
         raise click.UsageError("name at least one REGION, or use --all for the 12 pilot regions")
@@ -494,7 +494,7 @@ def report(regions: tuple[str, ...], all_pilots: bool, out_dir: Path, jobs: int,
 @handle_errors
 def export(fmt: str, out_file: Path | None, practices: Path) -> None:
     """One row per practice with every front-matter field and the themes as 0/1 columns."""
-    from kb.export import rows, to_csv, to_json
+    from kb.corpus.export import rows, to_csv, to_json
 
     table = rows(practices)
     text = to_csv(table) if fmt == "csv" else to_json(table)
@@ -545,7 +545,7 @@ def bench(quick: bool, sizes: str, reps: int | None, no_reports: bool, json_file
 
 def _known_practices(index: Path) -> set[str] | None:
     from kb.errors import IndexMissing
-    from kb.index import read_documents
+    from kb.search.build import read_documents
 
     try:
         return {d["id"] for d in read_documents(index)[1]}
@@ -554,7 +554,7 @@ def _known_practices(index: Path) -> set[str] | None:
 
 
 def _region_list(value: str) -> list[str]:
-    from kb.regions import resolve_region
+    from kb.reference.regions import resolve_region
 
     names = [v.strip() for v in value.split(",") if v.strip()]
     if len(names) < 2:
@@ -600,10 +600,10 @@ def workshop() -> None:
 def workshop_new(theme: str, region_list: str, date_text: str, facilitator: str, practice_list: str,
                  workshops_dir: Path, index: Path) -> None:
     """Create a session record in the workshops folder."""
-    from kb.index import read_documents
-    from kb.themes import resolve_theme
-    from kb.workshop_pack import suggest_practices
-    from kb.workshops import new_session
+    from kb.reference.themes import resolve_theme
+    from kb.search.build import read_documents
+    from kb.workshops.pack import suggest_practices
+    from kb.workshops.sessions import new_session
 
     slug = resolve_theme(theme)
     chosen = [p.strip() for p in practice_list.split(",") if p.strip()]
@@ -627,8 +627,8 @@ def workshop_new(theme: str, region_list: str, date_text: str, facilitator: str,
 @handle_errors
 def workshop_rate(file: Path, region: str, practice: str, score: int, comment: str | None) -> None:
     """Record a region's rating of a practice (replaces its earlier rating of it)."""
-    from kb.regions import resolve_region
-    from kb.workshops import add_rating
+    from kb.reference.regions import resolve_region
+    from kb.workshops.sessions import add_rating
 
     data = add_rating(file, resolve_region(region).slug, practice, score, comment)
     click.echo(f"{file}: {len(data['ratings'])} rating(s)")
@@ -643,8 +643,8 @@ def workshop_rate(file: Path, region: str, practice: str, score: int, comment: s
 @handle_errors
 def workshop_action(file: Path, region: str, text: str, owner: str, due_text: str) -> None:
     """Record an action a region agreed in the session."""
-    from kb.regions import resolve_region
-    from kb.workshops import add_action
+    from kb.reference.regions import resolve_region
+    from kb.workshops.sessions import add_action
 
     data = add_action(file, resolve_region(region).slug, text, owner, _date(due_text, "due"))
     click.echo(f"{file}: {len(data['actions'])} action(s)")
@@ -657,7 +657,7 @@ def workshop_action(file: Path, region: str, text: str, owner: str, due_text: st
 @handle_errors
 def workshop_validate(workshops_dir: Path, index: Path, as_json: bool) -> None:
     """Check every session record; print one `path:line: message` per problem (exit 1)."""
-    from kb.workshops import validate_folder
+    from kb.workshops.sessions import validate_folder
 
     count, problems = validate_folder(workshops_dir, _known_practices(index))
     if as_json:
@@ -686,8 +686,8 @@ def workshop_pack(file: Path, out_dir: Path, start: str, minutes: int, notebook:
     """Render a printable pack for a session record: practice cards, agenda, matchmaking."""
     import os
 
-    from kb.render import RenderJob, render_many
-    from kb.workshops import WorkshopError, read_session
+    from kb.notebooks import RenderJob, render_many
+    from kb.workshops.sessions import WorkshopError, read_session
 
     data, problems = read_session(file)
     if problems:

@@ -11,7 +11,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from kb.data import load_yaml
+from kb.reference.data import load_yaml
 
 MAX_QUERY_CHARS = 1000
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kb.index import build_index
+from kb.search.build import build_index
 
 FIXTURES = Path(__file__).parent / "fixtures"
 GOOD = FIXTURES / "good"

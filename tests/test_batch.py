@@ -7,9 +7,9 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from kb.batch import render_reports, resolve_regions
 from kb.cli import cli
-from kb.regions import regions
+from kb.reference.regions import regions
+from kb.reports.batch import render_reports, resolve_regions
 
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "region_report.ipynb"
 

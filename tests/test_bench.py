@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from conftest import REAL_PRACTICES
 from kb.bench import generate_corpus, table
 from kb.cli import cli
-from kb.corpus import load_corpus, validate
+from kb.corpus.records import load_corpus, validate
 
 
 def test_generated_corpus_is_valid_and_deterministic(tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from kb.searchapp import TEMPLATE_ROOT
+from kb.apps.search import TEMPLATE_ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
 REPO = Path(__file__).resolve().parent.parent

@@ -166,7 +166,7 @@ def test_bad_values_are_one_usage_line_before_any_work(fixture_index: Path, tmp_
 
 
 def test_a_bad_pack_start_time_is_refused_before_a_kernel_starts(fixture_index: Path, tmp_path: Path) -> None:
-    from kb.workshops import new_session
+    from kb.workshops.sessions import new_session
 
     path = new_session(tmp_path / "w", "governance", ["saxony", "wallonia"], dt.date(2026, 3, 1),
                        ["fx-saxony-monitoring-dashboard"])

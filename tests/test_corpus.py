@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from conftest import BROKEN, GOOD, make_corpus
-from kb.corpus import SECTIONS, check_url, load_corpus, parse_record, read_record, validate
+from kb.corpus.records import SECTIONS, check_url, load_corpus, parse_record, read_record, validate
 from kb.errors import CorpusError
 
 
@@ -106,7 +106,7 @@ def test_a_one_megabyte_body_is_read(corpus: Path) -> None:
 def test_front_matter_problems_carry_file_lines() -> None:
     text = "---\nid: x\ntitle: ''\nthemes: governance\n---\n"
     raw = parse_record(text, "p.md")
-    from kb.corpus import check_record
+    from kb.corpus.records import check_record
 
     problems = list(check_record(raw, "x"))
     by_message = {p.message.split(" (")[0]: p.line for p in problems}
@@ -116,7 +116,7 @@ def test_front_matter_problems_carry_file_lines() -> None:
 
 @pytest.mark.parametrize("text", ["no front matter\n", "---\nid: x\n", "---\n- a\n- b\n---\n", "---\n---\n"])
 def test_malformed_files_give_a_problem_not_an_exception(text: str) -> None:
-    from kb.corpus import check_record
+    from kb.corpus.records import check_record
 
     problems = list(check_record(parse_record(text, "p.md"), "p"))
     assert problems and all(p.path == "p.md" and p.line >= 1 for p in problems)

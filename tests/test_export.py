@@ -11,8 +11,8 @@ from click.testing import CliRunner
 
 from conftest import GOOD
 from kb.cli import cli
-from kb.export import rows
-from kb.themes import themes
+from kb.corpus.export import rows
+from kb.reference.themes import themes
 
 
 def test_one_row_per_practice_with_theme_columns() -> None:
@@ -54,7 +54,7 @@ def test_broken_corpus_exits_1(tmp_path: Path) -> None:
 
 
 def test_csv_cells_a_spreadsheet_would_run_are_inert_and_json_is_unchanged(corpus: Path, tmp_path: Path) -> None:
-    from kb.export import to_csv, to_json
+    from kb.corpus.export import to_csv, to_json
 
     path = corpus / "saxony" / "fx-saxony-monitoring-dashboard.md"
     text = path.read_text(encoding="utf-8")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from kb.funding import assess, instruments, rules
-from kb.regions import resolve_region
+from kb.reference.funding import assess, instruments, rules
+from kb.reference.regions import resolve_region
 
 
 def by_id(slug: str) -> dict:

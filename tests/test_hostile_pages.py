@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from test_browser import CHROMIUM, CHROMIUM_ARGS, _need_chromium
 
-from kb.batch import render_reports
-from kb.regions import regions
-from kb.render import RenderJob, render_one
+from kb.notebooks import RenderJob, render_one
+from kb.reference.regions import regions
+from kb.reports.batch import render_reports
 
 REPO = Path(__file__).resolve().parent.parent
 

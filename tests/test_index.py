@@ -10,8 +10,8 @@ import pytest
 
 from conftest import BROKEN, GOOD
 from kb.errors import CorpusError, IndexBusy, IndexMissing
-from kb.index import STAMP, build_index, build_lock, read_stamp, resolve
-from kb.searching import Index
+from kb.search.build import STAMP, build_index, build_lock, read_stamp, resolve
+from kb.search.index import Index
 
 
 def ids_for(index: Path, query: str) -> list[str]:
@@ -69,9 +69,9 @@ def test_a_build_that_fails_midway_keeps_the_old_index_and_is_cleaned_up(
     before = read_stamp(index)
     answers = ids_for(index, "foresight scenarios")
 
-    import kb.index
+    import kb.search.build
 
-    real = kb.index.document
+    real = kb.search.build.document
     calls = {"n": 0}
 
     def failing(practice):  # type: ignore[no-untyped-def]
@@ -80,12 +80,12 @@ def test_a_build_that_fails_midway_keeps_the_old_index_and_is_cleaned_up(
             raise OSError("disk full")
         return real(practice)
 
-    monkeypatch.setattr(kb.index, "document", failing)
+    monkeypatch.setattr(kb.search.build, "document", failing)
     with pytest.raises(OSError, match="disk full"):
         build_index(corpus, index, full=True)
     assert read_stamp(index).build_id == before.build_id
     assert ids_for(index, "foresight scenarios") == answers
-    monkeypatch.setattr(kb.index, "document", real)
+    monkeypatch.setattr(kb.search.build, "document", real)
 
     generations = tmp_path / ".index.d"
     leftover = generations / ".tmp-killed-build"
@@ -181,7 +181,7 @@ def test_incremental_update_matches_a_full_rebuild(corpus: Path, tmp_path: Path)
     assert info.corpus_hash == reference.corpus_hash and info.records == reference.records == 6
     for query in ("regional parliament", "steering committee", "mining basin", "competitiveness", "pôles"):
         assert ids_for(inc, query) == ids_for(full, query), query
-    from kb.index import read_documents
+    from kb.search.build import read_documents
 
     assert read_documents(inc)[1] == read_documents(full)[1]
     import json
@@ -284,7 +284,7 @@ def test_a_truncated_segment_is_reported_and_rebuilt_in_full(corpus: Path, tmp_p
 
     from kb.cli import cli
     from kb.errors import IndexDamaged
-    from kb.index import verify
+    from kb.search.build import verify
 
     index = tmp_path / "index"
     build_index(corpus, index)
@@ -307,7 +307,7 @@ def test_a_truncated_segment_is_reported_and_rebuilt_in_full(corpus: Path, tmp_p
 
 
 def test_altered_bytes_of_the_same_size_are_found_by_check(corpus: Path, tmp_path: Path) -> None:
-    from kb.index import verify
+    from kb.search.build import verify
 
     index = tmp_path / "index"
     build_index(corpus, index)
@@ -323,7 +323,7 @@ def test_hard_linked_files_are_never_written_by_a_later_generation(corpus: Path,
     """Generations share unchanged segment files by hard link; this holds only while no build
     writes into a file it did not create. After each incremental build, every file of the
     generation before it still matches the checksum recorded when that one was built."""
-    from kb.index import verify
+    from kb.search.build import verify
 
     index = tmp_path / "index"
     build_index(corpus, index)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from kb.indicators import eu_median, figure, indicators, percentile, series
-from kb.regions import resolve_region
+from kb.reference.indicators import eu_median, figure, indicators, percentile, series
+from kb.reference.regions import resolve_region
 
 
 def test_counts_are_summed_over_nuts2_parts_in_one_year() -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from kb.peers import find_peers, matrix
-from kb.regions import PILOT_REGIONS, resolve_region
+from kb.reference.peers import find_peers, matrix
+from kb.reference.regions import PILOT_REGIONS, resolve_region
 
 
 @pytest.mark.parametrize("slug", PILOT_REGIONS)

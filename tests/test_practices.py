@@ -7,9 +7,9 @@ from collections import Counter
 import pytest
 
 from conftest import REAL_PRACTICES
-from kb.corpus import load_corpus, validate
-from kb.regions import PILOT_REGIONS
-from kb.themes import themes
+from kb.corpus.records import load_corpus, validate
+from kb.reference.regions import PILOT_REGIONS
+from kb.reference.themes import themes
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kb.query import correct, edits1, parse, recognise, tokenize
+from kb.search.query import correct, edits1, parse, recognise, tokenize
 from kb.text import americanise, clean_query, fold, plain_text
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kb.errors import UnknownName
-from kb.regions import PILOT_REGIONS, region_by_code, regions, resolve_country, resolve_region, slugify
+from kb.reference.regions import PILOT_REGIONS, region_by_code, regions, resolve_country, resolve_region, slugify
 
 
 def test_the_twelve_pilot_regions_and_their_cohorts() -> None:
@@ -30,7 +30,7 @@ def test_resolve_by_slug_code_or_name(value: str, slug: str) -> None:
 
 
 def test_every_nuts2_code_resolves_to_one_region() -> None:
-    from kb.data import load_csv
+    from kb.reference.data import load_csv
 
     codes = [r["code"] for r in load_csv("nuts2021.csv") if r["level"] == "2" and not r["code"].endswith("ZZ")]
     assert len(codes) > 300

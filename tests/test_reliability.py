@@ -21,16 +21,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import GOOD, REAL_PRACTICES
-from kb.corpus import check_record, load_corpus, parse_record, read_record, validate
+from kb.corpus.records import check_record, load_corpus, parse_record, read_record, validate
 from kb.errors import CorpusError
-from kb.index import build_index, read_stamp
+from kb.search.build import build_index, read_stamp
 
 KB = [sys.executable, "-m", "kb.cli"]
 QUERIES = ("monitoring strategy", "cluster policy", "skills training", "foresight", "digital")
 
 
 def answers(index: Path) -> dict[str, list[str]]:
-    from kb.searching import Index
+    from kb.search.index import Index
 
     with Index(index) as ix:
         return {q: [h.id for h in ix.search(q, limit=20).hits] for q in QUERIES}
@@ -193,7 +193,7 @@ def test_readers_see_complete_indexes_during_rebuilds(tmp_path: Path) -> None:
 def test_a_failed_write_never_truncates_a_workshop_record(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import datetime as dt
 
-    from kb import workshops
+    from kb.workshops import sessions as workshops
 
     path = workshops.new_session(tmp_path, "foresight", ["saxony", "wallonia"], dt.date(2026, 12, 1),
                                  ["fx-lapland-foresight-network"])
@@ -320,7 +320,7 @@ def test_index_workshop_and_export_on_a_full_or_read_only_disk(small_disk: Path,
                                                                fault: str) -> None:
     import datetime as dt
 
-    from kb.workshops import new_session
+    from kb.workshops.sessions import new_session
 
     practices = tmp_path / "practices"
     shutil.copytree(GOOD, practices)
@@ -352,7 +352,7 @@ def test_index_workshop_and_export_on_a_full_or_read_only_disk(small_disk: Path,
 
 def test_a_rerender_on_a_full_disk_keeps_the_previous_report_and_notebook(small_disk: Path,
                                                                          fixture_index: Path) -> None:
-    from kb.render import RenderJob, render_one
+    from kb.notebooks import RenderJob, render_one
 
     out = small_disk / "reports"
     job = RenderJob("saxony", {"region": "saxony", "index_dir": str(fixture_index),

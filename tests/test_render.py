@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import nbformat
 import pytest
 
-from kb.render import RenderJob, RenderOutcome, export_html, render_many, render_one
+from kb.notebooks import RenderJob, RenderOutcome, export_html, render_many, render_one
 
 NOTEBOOKS = Path(__file__).parent / "fixtures" / "notebooks"
 HELLO = NOTEBOOKS / "hello.ipynb"  # parameters name="world", fail=False; shows an HTML <section>

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kb.report import SECTIONS, build_report
-from kb.report_html import render_all
+from kb.reports.build import SECTIONS, build_report
+from kb.reports.html import render_all
 
 
 class Collector(HTMLParser):

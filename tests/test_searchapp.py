@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from kb.api import open_index
-from kb.searchapp import ANY, TEMPLATE_ROOT, SearchApp, render_cards, safe_fragment, summary_text
-from kb.searching import make_filters
+from kb.apps.search import ANY, TEMPLATE_ROOT, SearchApp, render_cards, safe_fragment, summary_text
+from kb.search.index import make_filters
 
 
 class Elements(HTMLParser):
@@ -172,7 +172,7 @@ def test_offline_voila_template_is_shipped() -> None:
 def test_hits_rated_in_workshops_show_their_rating(fixture_index: Path, tmp_path: Path) -> None:
     import datetime as dt
 
-    from kb.workshops import add_rating, new_session
+    from kb.workshops.sessions import add_rating, new_session
 
     path = new_session(tmp_path, "foresight", ["saxony", "wallonia"], dt.date(2026, 12, 1),
                        ["fx-lapland-foresight-network"])
@@ -185,7 +185,7 @@ def test_hits_rated_in_workshops_show_their_rating(fixture_index: Path, tmp_path
 def test_a_session_record_that_does_not_validate_is_named_in_a_note(fixture_index: Path, tmp_path: Path) -> None:
     import datetime as dt
 
-    from kb.workshops import add_rating, new_session
+    from kb.workshops.sessions import add_rating, new_session
 
     path = new_session(tmp_path, "foresight", ["saxony", "wallonia"], dt.date(2026, 12, 1),
                        ["fx-lapland-foresight-network"])

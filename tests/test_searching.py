@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kb.errors import NotFound, UnknownName, UsageError
-from kb.searching import Index, make_filters
+from kb.search.index import Index, make_filters
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kb.errors import UnknownName
-from kb.themes import LANGUAGES, resolve_theme, themes
+from kb.reference.themes import LANGUAGES, resolve_theme, themes
 
 DESIGN_THEMES = [
     "governance", "monitoring-evaluation", "entrepreneurial-discovery", "clusters", "digitisation",

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from kb.cli import cli
 from kb.errors import UsageError
-from kb.workshop_pack import agenda, build_pack, render_pack
+from kb.workshops.pack import agenda, build_pack, render_pack
 
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "workshop.ipynb"
 
@@ -81,7 +81,7 @@ def test_search_hits_carry_ratings(fixture_index: Path, tmp_path: Path) -> None:
     import datetime as dt
 
     from kb.api import search
-    from kb.workshops import add_rating, new_session
+    from kb.workshops.sessions import add_rating, new_session
 
     path = new_session(tmp_path, "foresight", ["saxony", "wallonia"], dt.date(2026, 12, 1),
                        ["fx-lapland-foresight-network"])
@@ -96,7 +96,7 @@ def test_search_hits_carry_ratings(fixture_index: Path, tmp_path: Path) -> None:
 def test_pack_cli_renders_offline_html(fixture_index: Path, tmp_path: Path) -> None:
     import datetime as dt
 
-    from kb.workshops import new_session
+    from kb.workshops.sessions import new_session
 
     path = new_session(tmp_path / "w", "foresight", ["saxony", "east-north-finland"], dt.date(2026, 12, 1),
                        ["fx-lapland-foresight-network", "fx-saxony-monitoring-dashboard"])

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from kb.errors import UsageError
-from kb.workshops import (
+from kb.workshops.sessions import (
     WorkshopError,
     add_action,
     add_rating,
@@ -216,8 +216,8 @@ def _session_text(extra: str) -> str:
 def test_a_mistyped_record_is_left_out_with_one_warning(tmp_path: Path, fixture_index: Path,
                                                         caplog: pytest.LogCaptureFixture) -> None:
     from kb.api import search
-    from kb.report import build_report
-    from kb.workshops import skipped_sessions
+    from kb.reports.build import build_report
+    from kb.workshops.sessions import skipped_sessions
 
     folder = tmp_path / "workshops"
     good = new_session(folder, "governance", ["saxony", "wallonia"], dt.date(2026, 3, 2), PRACTICES)
@@ -253,7 +253,7 @@ def test_search_on_the_command_line_warns_once_per_bad_record(tmp_path: Path, fi
 def test_oversized_and_odd_files_are_left_out_unread(tmp_path: Path) -> None:
     import os
 
-    from kb.workshops import MAX_SESSION_BYTES, skipped_sessions
+    from kb.workshops.sessions import MAX_SESSION_BYTES, skipped_sessions
 
     folder = tmp_path / "workshops"
     folder.mkdir()
@@ -299,7 +299,7 @@ def mutated_sessions(draw: st.DrawFn) -> bytes:
 @given(data=mutated_sessions())
 def test_mutated_records_never_raise_in_search_or_reports(tmp_path_factory: pytest.TempPathFactory,
                                                           data: bytes) -> None:
-    from kb.workshops import skipped_sessions
+    from kb.workshops.sessions import skipped_sessions
 
     folder = tmp_path_factory.mktemp("fuzz")
     (folder / "2026-03-01-fuzz.yaml").write_bytes(data)

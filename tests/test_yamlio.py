@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kb.corpus import MAX_RECORD_BYTES, validate
+from kb.corpus.records import MAX_RECORD_BYTES, validate
 from kb.yamlio import BadDate, brief, parse_yaml, read_limited
 
 RECORD = "saxony/fx-saxony-monitoring-dashboard.md"

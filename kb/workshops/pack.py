@@ -10,11 +10,11 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from kb.corpus import check_url
+from kb.corpus.records import check_url
 from kb.errors import UsageError
-from kb.index import read_documents
-from kb.regions import regions, resolve_region
-from kb.themes import resolve_theme, themes
+from kb.reference.regions import regions, resolve_region
+from kb.reference.themes import resolve_theme, themes
+from kb.search.build import read_documents
 
 BREAK_EVERY = 3
 
@@ -105,8 +105,8 @@ def agenda(cards: list[Card], start: str = "09:30", minutes_per_practice: int = 
 def matchmaking(session_regions: list[str], documents: list[dict], limit: int = 10) -> list[Match]:
     """Pairs (giver, receiver): the giver has a practice whose themes answer one of the
     receiver's weakest indicators (as in the receiver's report)."""
-    from kb.peers import find_peers
-    from kb.report import Citations, build_challenges, build_indicators, build_profile
+    from kb.reference.peers import find_peers
+    from kb.reports.build import Citations, build_challenges, build_indicators, build_profile
 
     out: list[Match] = []
     for receiver in session_regions:

@@ -22,11 +22,11 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kb import __version__
-from kb.corpus import Corpus, Practice, load_corpus
+from kb._version import __version__
+from kb.corpus.records import Corpus, Practice, load_corpus
 from kb.errors import IndexBusy, IndexDamaged, IndexMissing, IndexOutdated, IndexPathTaken, KBError
 from kb.files import exclusive_lock, fsync_dir, write_atomic, write_json
-from kb.regions import regions
+from kb.reference.regions import regions
 from kb.text import americanise, plain_text, words
 from kb.yamlio import display_path
 
@@ -48,7 +48,7 @@ def schema() -> Schema:
     """Return the index schema (stored fields are what search results show)."""
     from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
-    from kb.analysis import analyzer
+    from kb.search.analyzer import analyzer
 
     text = analyzer()
     return Schema(
@@ -426,7 +426,7 @@ def _full_build(root: Path, index_dir: Path, gens: Path, progress: Progress | No
 def _update(root: Path, index_dir: Path, gens: Path, previous: dict[str, Any],
             progress: Progress | None) -> IndexInfo:
     """Re-index only what changed since the current generation, into a copy of it."""
-    from kb.corpus import check_file, digest_of, record_files
+    from kb.corpus.records import check_file, digest_of, record_files
     from kb.errors import CorpusError, Problem
 
     old_files: dict[str, Any] = previous["files"]

@@ -15,8 +15,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 
-from kb.data import data_path, load_yaml
-from kb.regions import Region, countries, regions
+from kb.reference.data import data_path, load_yaml
+from kb.reference.regions import Region, countries, regions
 
 EU_MEDIAN_MIN_REGIONS = 50
 

@@ -21,10 +21,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from kb.analysis import query_stopwords, stem
-from kb.regions import region_name_phrases
+from kb.reference.regions import region_name_phrases
+from kb.reference.themes import synonym_phrases
+from kb.search.analyzer import query_stopwords, stem
 from kb.text import americanise, clean_query, words
-from kb.themes import synonym_phrases
 
 MAX_TERMS = 64
 MIN_CORRECTABLE = 5

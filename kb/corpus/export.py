@@ -13,8 +13,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from kb.corpus import load_corpus
-from kb.themes import themes
+from kb.corpus.records import load_corpus
+from kb.reference.themes import themes
 
 LIST_SEPARATOR = "; "
 COLUMNS = ("id", "title", "original_title", "region", "partner_regions", "countries", "nuts", "instruments",

@@ -20,13 +20,13 @@ from urllib.parse import urlsplit
 import ipywidgets as w
 
 from kb.api import open_index, with_workshop_ratings
-from kb.corpus import check_url
+from kb.corpus.records import check_url
 from kb.errors import KBError
-from kb.regions import country_name, regions
-from kb.searching import Filters, Hit, SearchResult, make_filters
-from kb.themes import themes
+from kb.reference.regions import country_name, regions
+from kb.reference.themes import themes
+from kb.search.index import Filters, Hit, SearchResult, make_filters
 
-TEMPLATE_ROOT = Path(__file__).resolve().parent / "templates"
+TEMPLATE_ROOT = Path(__file__).resolve().parent.parent / "templates"
 """Put this directory on JUPYTER_PATH so that `voila --template=offline` finds
 voila/templates/offline (the template that requests nothing from any other host)."""
 DEFAULT_INDEX = "../build/index"

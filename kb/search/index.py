@@ -20,12 +20,12 @@ from typing import Any
 from whoosh import index as whoosh_index
 from whoosh.query import And, AndMaybe, AndNot, Every, NumericRange, Or, Phrase, Prefix, Query, Term
 
-from kb.analysis import stem, terms
 from kb.errors import IndexDamaged, IndexOutdated, NotFound, UsageError
-from kb.index import LEXICON, SCHEMA_VERSION, IndexInfo, check_sound, read_stamp, resolve
-from kb.query import ParsedQuery, parse
-from kb.regions import regions, resolve_country, resolve_region
-from kb.themes import resolve_theme, themes
+from kb.reference.regions import regions, resolve_country, resolve_region
+from kb.reference.themes import resolve_theme, themes
+from kb.search.analyzer import stem, terms
+from kb.search.build import LEXICON, SCHEMA_VERSION, IndexInfo, check_sound, read_stamp, resolve
+from kb.search.query import ParsedQuery, parse
 
 # What Whoosh raises when it reads a damaged file: turned into IndexDamaged, never a traceback.
 _DAMAGE = (EOFError, OSError, struct.error, zlib.error, pickle.UnpicklingError, UnicodeDecodeError, MemoryError)

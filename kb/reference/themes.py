@@ -7,8 +7,8 @@ import difflib
 from dataclasses import dataclass
 from functools import lru_cache
 
-from kb.data import load_yaml
 from kb.errors import UnknownName
+from kb.reference.data import load_yaml
 from kb.text import fold
 
 LANGUAGES = ("en", "fr", "sv", "it", "de", "es", "fi", "lt", "sl")

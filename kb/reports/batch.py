@@ -9,12 +9,12 @@ from collections.abc import Callable
 from html import escape
 from pathlib import Path
 
-from kb import __version__
+from kb._version import __version__
 from kb.errors import UsageError
 from kb.files import write_atomic
-from kb.indicators import figure
-from kb.regions import PILOT_REGIONS, PSEUDO_REGIONS, Region, country_name, regions, resolve_region
-from kb.render import RenderJob, RenderOutcome, render_many
+from kb.reference.indicators import figure
+from kb.reference.regions import PILOT_REGIONS, PSEUDO_REGIONS, Region, country_name, regions, resolve_region
+from kb.notebooks import RenderJob, RenderOutcome, render_many
 
 DEFAULT_NOTEBOOK = Path("notebooks/region_report.ipynb")
 HEADLINES = (("population", "Population", "{:,.0f}"), ("gdp_pps_index_eu27", "GDP per head, PPS (EU=100)", "{:.0f}"),

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from kb.data import load_yaml
 from kb.errors import CorpusError, Problem
-from kb.regions import PSEUDO_REGIONS, region_by_code, regions
-from kb.themes import themes
+from kb.reference.data import load_yaml
+from kb.reference.regions import PSEUDO_REGIONS, region_by_code, regions
+from kb.reference.themes import themes
 from kb.yamlio import brief, date_problem, decode_utf8, display_path, is_date, parse_yaml, read_limited
 
 SECTIONS = (
@@ -381,7 +381,7 @@ def check_body(raw: RawRecord) -> Iterator[Problem]:
 
 
 def _nuts_known(code: str) -> bool:
-    from kb.regions import nuts_names
+    from kb.reference.regions import nuts_names
 
     return code in nuts_names()
 

@@ -9,8 +9,8 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from kb.data import load_csv, load_yaml
 from kb.errors import UnknownName
+from kb.reference.data import load_csv, load_yaml
 from kb.text import fold
 
 PILOT_REGIONS = (

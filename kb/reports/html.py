@@ -7,10 +7,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from html import escape
 
-from kb.charts import StripRow, bar, position_strip
-from kb.corpus import check_url
-from kb.report import RegionReport
-from kb.themes import themes
+from kb.reports.charts import StripRow, bar, position_strip
+from kb.corpus.records import check_url
+from kb.reports.build import RegionReport
+from kb.reference.themes import themes
 
 TITLES = {
     "at-a-glance": "At a glance",

@@ -12,19 +12,19 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from kb import __version__
-from kb.corpus import check_url
-from kb.data import load_yaml
+from kb._version import __version__
+from kb.corpus.records import check_url
+from kb.reference.data import load_yaml
 from kb.errors import KBError
-from kb.funding import Assessment, assess
-from kb.funding import networks as network_list
-from kb.index import read_documents
-from kb.indicators import Figure, eu_median, figure, indicators, median_of, percentile
-from kb.peers import PeerResult, find_peers
-from kb.regions import PILOT_REGIONS, Region, country_name, regions, resolve_region
+from kb.reference.funding import Assessment, assess
+from kb.reference.funding import networks as network_list
+from kb.search.build import read_documents
+from kb.reference.indicators import Figure, eu_median, figure, indicators, median_of, percentile
+from kb.reference.peers import PeerResult, find_peers
+from kb.reference.regions import PILOT_REGIONS, Region, country_name, regions, resolve_region
 from kb.text import words
-from kb.themes import themes
-from kb.workshops import Feedback, feedback_for
+from kb.reference.themes import themes
+from kb.workshops.sessions import Feedback, feedback_for
 
 SECTIONS = ("at-a-glance", "indicators", "challenges", "practices", "peers", "partnerships", "funding",
             "actions", "workshop-feedback", "sources")
@@ -267,7 +267,7 @@ def build_indicators(region: Region, peers: PeerResult | None, cit: Citations) -
 
 def themes_in(text: str) -> list[str]:
     """Return the themes a free text names (in any pilot language), via the search vocabulary."""
-    from kb.query import recognise, tokenize
+    from kb.search.query import recognise, tokenize
 
     found, _ = recognise(tokenize(text))
     return [m.slug for m in found]
@@ -429,7 +429,7 @@ def build_funding(region: Region, cit: Citations) -> list[FundingRow]:
 
 def build_actions(challenges: list[Challenge], practices: list[MatchedPractice],
                   funding: list[FundingRow], cit: Citations) -> list[Action]:
-    from kb.funding import instruments, rules
+    from kb.reference.funding import instruments, rules
 
     eligible = [f.assessment for f in funding
                 if f.assessment.eligible and not rules().get(f.assessment.id, {}).get("closed")]

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from operator import mul
 
-from kb.data import load_yaml
 from kb.errors import KBError
-from kb.indicators import comparable_units, figure
-from kb.regions import Region, country_name
+from kb.reference.data import load_yaml
+from kb.reference.indicators import comparable_units, figure
+from kb.reference.regions import Region, country_name
 
 DRAWS = 200
 SEED = 20171229

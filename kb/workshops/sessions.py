@@ -103,8 +103,8 @@ def _text_problem(value: Any, single_line: bool, limit: int) -> str | None:
 def check_data(data: Any, lines: dict[str, int], path: str,
                known_practices: set[str] | None = None) -> list[Problem]:
     """Return every problem of a session record's content."""
-    from kb.regions import regions
-    from kb.themes import themes
+    from kb.reference.regions import regions
+    from kb.reference.themes import themes
 
     if not isinstance(data, dict):
         return [Problem(path, 1, "a session record must be a mapping of fields (date, theme, regions, ...)")]

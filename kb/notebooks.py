@@ -9,7 +9,7 @@ was. Files are written to a temporary name in the output folder and moved into p
 `os.replace`, so a reader never sees a half-written file.
 
 papermill and nbconvert take 2.5-3 s to import, so they are imported on first use: `import
-kb.render` stays cheap for the command line.
+kb.notebooks` stays cheap for the command line.
 """
 
 from __future__ import annotations

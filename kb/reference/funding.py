@@ -12,8 +12,8 @@ from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from kb.data import load_yaml
-from kb.regions import Region, countries, country_name
+from kb.reference.data import load_yaml
+from kb.reference.regions import Region, countries, country_name
 
 BREXIT = "the United Kingdom left the EU on 31 January 2020"
 LEVELS = {"eu": "EU", "national": "national", "regional": "regional"}

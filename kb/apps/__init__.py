@@ -1,0 +1,1 @@
+"""Notebook applications (Voila): the search app."""

@@ -1,0 +1,1 @@
+"""The practice records: reading, checking and exporting them."""

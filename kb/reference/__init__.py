@@ -1,0 +1,1 @@
+"""Reference data about regions: names and NUTS codes, themes, indicators, structural peers and funding rules."""

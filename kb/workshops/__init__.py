@@ -1,0 +1,1 @@
+"""Peer-learning workshops: session records (ratings, actions) and printable packs."""
