@@ -1,0 +1,54 @@
+"""HTML from Jinja2 templates, escaped by construction.
+
+One environment for every page kb writes (report bodies, the reports' index page, workshop
+packs, the search app's result cards): autoescaping is on, so text from a record, a data file
+or a user is escaped unless a template says otherwise, and an undefined name is an error, not
+an empty string. Python code builds plain data; the templates under `kb/templates/html/` lay
+it out and share one stylesheet (`kb.css`) and a few macros (`macros.j2`).
+
+nbconvert's own environment does not autoescape, so kb never renders its pages there: the
+notebook cell displays the HTML this module makes.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
+
+HTML_TEMPLATES = Path(__file__).resolve().parent / "templates" / "html"
+
+
+def safe_url(url: object) -> str | None:
+    """`url` when it is a well-formed http(s) URL (the only links kb makes), else None."""
+    from kb.corpus.records import check_url
+
+    return url if isinstance(url, str) and check_url(url) is None else None
+
+
+@cache
+def environment() -> Environment:
+    """The shared environment (built once per process)."""
+    env = Environment(loader=FileSystemLoader(str(HTML_TEMPLATES)), autoescape=True, undefined=StrictUndefined,
+                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False)
+    env.filters["safe_url"] = safe_url
+    env.globals["stylesheet"] = stylesheet
+    return env
+
+
+@cache
+def _css() -> str:
+    return (HTML_TEMPLATES / "kb.css").read_text(encoding="utf-8")
+
+
+def stylesheet() -> Markup:
+    """The shared stylesheet as a `<style>` element (pages are self-contained: no link to a file)."""
+    return Markup("<style>\n") + Markup(_css()) + Markup("</style>")
+
+
+def render(template: str, **data: Any) -> str:
+    """Render `template` (a file under kb/templates/html) with `data`."""
+    return environment().get_template(template).render(**data)
