@@ -23,8 +23,7 @@ from typing import Any
 import click
 
 from kb._version import __version__
-from kb.errors import CorpusError, KBError, UsageError
-from kb.workshops.sessions import WorkshopError
+from kb.errors import KBError, ProblemsError, UsageError
 
 DEFAULT_PRACTICES = "practices"
 DEFAULT_INDEX = "build/index"
@@ -92,19 +91,11 @@ def handle_errors(f: Callable) -> Callable:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return f(*args, **kwargs)
-        except CorpusError as exc:
+        except ProblemsError as exc:
             for problem in exc.problems:
                 click.echo(str(problem), err=True)
-            click.echo(f"{len(exc.problems)} problem(s); nothing was changed", err=True)
-            sys.exit(1)
-        except UsageError as exc:
-            click.echo(f"Error: {exc}", err=True)
-            sys.exit(2)
-        except WorkshopError as exc:
-            for problem in exc.problems:
-                click.echo(str(problem), err=True)
-            click.echo(f"{len(exc.problems)} problem(s) in the session record; nothing was written", err=True)
-            sys.exit(1)
+            click.echo(f"{exc}; nothing was changed", err=True)
+            sys.exit(exc.exit_code)
         except KBError as exc:
             click.echo(f"Error: {exc}", err=True)
             sys.exit(exc.exit_code)
@@ -686,19 +677,20 @@ def workshop_pack(file: Path, out_dir: Path, start: str, minutes: int, notebook:
     """Render a printable pack for a session record: practice cards, agenda, matchmaking."""
     import os
 
+    from kb.errors import RenderFailed, SessionError
     from kb.notebooks import RenderJob, render_many
-    from kb.workshops.sessions import WorkshopError, read_session
+    from kb.workshops.sessions import read_session
 
     data, problems = read_session(file)
     if problems:
-        raise WorkshopError(problems)
+        raise SessionError(problems)
     name = f"{file.stem.lstrip('.') or 'session'}-pack"
     params = {"theme": data["theme"], "regions": data["regions"], "date": str(data["date"]),
               "facilitator": data.get("facilitator") or "", "practices": data["practices"],
               "index_dir": os.path.abspath(index), "start_time": start, "minutes_per_practice": minutes}
     (outcome,) = render_many(notebook, [RenderJob(name, params)], out_dir, workers=1)
     if not outcome.ok:
-        raise KBError(f"the pack failed: {outcome.error} (executed notebook: {outcome.notebook})")
+        raise RenderFailed("the pack", outcome.error or "", outcome.notebook)
     click.echo(f"pack written to {outcome.html}")
 
 

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kb.errors import KBError
+from kb.errors import Stopped
 from kb.files import temp_path, write_atomic
 
 if TYPE_CHECKING:
@@ -287,17 +287,6 @@ def _worker_start(parent_alive: Any) -> None:
     threading.Thread(target=watch, name="kb-parent-watch", daemon=True).start()
 
 
-class Stopped(KBError):
-    """A batch stopped by a signal (SIGTERM, SIGINT, SIGHUP): workers and kernels were ended,
-    finished reports kept, unfinished ones left as they were."""
-
-    def __init__(self, signum: int, done: int, total: int):
-        self.signum = signum
-        self.exit_code = 128 + signum
-        super().__init__(f"stopped by {signal.Signals(signum).name}: {done} of {total} report(s) were written; "
-                         "the others were left as they were")
-
-
 class _Signals:
     """While active (main thread only), SIGTERM, SIGINT and SIGHUP are recorded instead of
     ending the process at once, and `on_signal` runs (it ends the kernels or workers in
@@ -381,7 +370,7 @@ def render_many(
             _render_pool(notebook, jobs, out_dir, min(workers, len(jobs)), finished, kernel_name, signals)
     if signals.caught is not None:
         _remove_temp_notebooks(out_dir, jobs)
-        raise Stopped(signals.caught, sum(o.ok for o in done), len(jobs))
+        raise Stopped(signal.Signals(signals.caught).name, signals.caught, sum(o.ok for o in done), len(jobs))
     order = {job.name: i for i, job in enumerate(jobs)}
     return sorted(done, key=lambda o: order[o.name])
 

@@ -9,9 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kb.errors import UsageError
+from kb.errors import SessionError, UsageError
 from kb.workshops.sessions import (
-    WorkshopError,
     add_action,
     add_rating,
     feedback_for,
@@ -64,7 +63,7 @@ def test_bad_ratings_are_refused_and_nothing_changes(session: Path, kwargs: dict
 def test_a_malformed_record_is_never_overwritten(session: Path) -> None:
     broken = session.read_text(encoding="utf-8").replace("theme: foresight", "theme: [foresight")
     session.write_text(broken, encoding="utf-8")
-    with pytest.raises(WorkshopError) as err:
+    with pytest.raises(SessionError) as err:
         add_rating(session, "saxony", PRACTICES[0], 4)
     assert err.value.problems[0].line in (3, 4)
     assert session.read_text(encoding="utf-8") == broken

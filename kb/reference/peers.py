@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from operator import mul
 
-from kb.errors import KBError
+from kb.errors import MissingData
 from kb.reference.data import load_yaml
 from kb.reference.indicators import comparable_units, figure
 from kb.reference.regions import Region, country_name
@@ -137,15 +137,15 @@ def _stability(me: tuple[float | None, ...], rows: list[tuple[float | None, ...]
 def find_peers(region: Region, k: int = 5, other_countries: bool = False, draws: int = DRAWS) -> PeerResult:
     """Return the k regions structurally closest to `region` (never the region itself).
 
-    `other_countries` leaves out regions of the same country. Raises KBError when the region
+    `other_countries` leaves out regions of the same country. Raises MissingData when the region
     lacks data on a structural variable.
     """
     z, units = matrix()
     vs = variables()
     if region.slug not in z:
         missing = [v.label for v in vs if _raw(region, v) is None]
-        raise KBError(f"{region.name} lacks data on {', '.join(missing) or 'the structural variables'}: "
-                      "no peers can be computed")
+        raise MissingData(f"{region.name} lacks data on {', '.join(missing) or 'the structural variables'}: "
+                      "no peers can be computed", region=region.slug)
     me = z[region.slug]
     own = set(region.all_codes())
     candidates = [s for s in z if s != region.slug and not (set(units[s].all_codes()) & own)

@@ -15,7 +15,7 @@ from typing import Any
 from kb._version import __version__
 from kb.corpus.records import check_url
 from kb.reference.data import load_yaml
-from kb.errors import KBError
+from kb.errors import MissingData, NotARegion
 from kb.reference.funding import Assessment, assess
 from kb.reference.funding import networks as network_list
 from kb.search.build import read_documents
@@ -468,7 +468,7 @@ def build_report(region_name: str, index_dir: Path | str = "build/index", worksh
     """Return every section of the report for one region (slug, NUTS code or name)."""
     region = resolve_region(region_name)
     if region.kind in ("multi-region", "eu"):
-        raise KBError(f"{region_name!r} is not a region a report can be made for")
+        raise NotARegion(region_name)
     cit = Citations()
     if index is not None:
         info, documents = index.info, index.documents()
@@ -478,7 +478,7 @@ def build_report(region_name: str, index_dir: Path | str = "build/index", worksh
     try:
         peers: PeerResult | None = find_peers(region, k=peers_k)
         peers_error = None
-    except KBError as exc:
+    except MissingData as exc:
         peers, peers_error = None, str(exc)
     rows = build_indicators(region, peers, cit)
     challenges = build_challenges(profile, rows, cit)

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kb._version import __version__
-from kb.corpus.records import Corpus, Practice, load_corpus
+from kb.corpus.records import Practice, load_corpus
 from kb.errors import IndexBusy, IndexDamaged, IndexMissing, IndexOutdated, IndexPathTaken, KBError
 from kb.files import exclusive_lock, fsync_dir, write_atomic, write_json
 from kb.reference.regions import regions
@@ -137,15 +137,6 @@ def doc_words(fields: dict) -> Counter[str]:
     for key in ("title", "original_title", "body", "lead_organisation"):
         counts.update(americanise(w) for w in words(fields.get(key) or "") if w.isalpha())
     return counts
-
-
-def lexicon(corpus: Corpus) -> dict[str, int]:
-    """Return every folded word of the corpus's searchable text with its count: the
-    vocabulary that typo correction picks from."""
-    counts: Counter[str] = Counter()
-    for p in corpus.practices:
-        counts.update(doc_words(document(p)))
-    return dict(counts)
 
 
 # --- the on-disk layout ---------------------------------------------------------------------

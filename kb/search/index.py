@@ -19,6 +19,7 @@ from typing import Any
 
 from whoosh import index as whoosh_index
 from whoosh.query import And, AndMaybe, AndNot, Every, NumericRange, Or, Phrase, Prefix, Query, Term
+from whoosh.reading import TermNotFound
 
 from kb.errors import IndexDamaged, IndexOutdated, NotFound, UsageError
 from kb.reference.regions import regions, resolve_country, resolve_region
@@ -192,7 +193,7 @@ class Index:
             with open(self.generation / LEXICON, encoding="utf-8") as fh:
                 self.lexicon: dict[str, int] = json.load(fh)
             self._searcher = self._ix.searcher()
-        except Exception as exc:  # opening only reads: any failure means damaged files
+        except (*_DAMAGE, ValueError, KeyError, TypeError, IndexError, whoosh_index.IndexError) as exc:
             raise IndexDamaged(str(self.path), f"{type(exc).__name__} while opening it") from exc
         self._lock = threading.Lock()
         self._documents: list[dict[str, Any]] | None = None
@@ -330,14 +331,6 @@ class Index:
         return self._run(f"similar:{practice_id}", query, origins, filters or Filters(), limit, False, [], [])
 
     @_guarded
-    def get(self, practice_id: str) -> dict[str, Any]:
-        """Return the stored fields of one practice; raise NotFound if it is not indexed."""
-        doc = self._searcher.document(id=practice_id)
-        if doc is None:
-            raise NotFound(f"no practice with id {practice_id!r} in the index")
-        return doc
-
-    @_guarded
     def documents(self) -> list[dict[str, Any]]:
         """Return the stored fields of every practice, sorted by id (read once per open index)."""
         if self._documents is None:
@@ -401,7 +394,7 @@ class Index:
             for f, term, key in candidates:
                 try:
                     postings = reader.postings(f, term)
-                except Exception:  # the term is not in the index
+                except TermNotFound:
                     continue
                 for d in wanted:
                     if not postings.is_active():

@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from kb.errors import KBError, Problem, UsageError
+from kb.errors import Problem, SessionBusy, SessionError, UsageError
 from kb.files import exclusive_lock, write_atomic
 from kb.text import check_text, text_problem
 from kb.yamlio import brief, date_problem, decode_utf8, display_path, is_date, parse_yaml, read_limited
@@ -39,14 +39,6 @@ REQUIRED = ("date", "theme", "regions", "practices")
 SCORES = range(1, 6)
 HEADER = ("# Transition KB workshop session record. Edit with `kb workshop rate|action`, "
           "check with `kb workshop validate`.\n")
-
-
-class WorkshopError(KBError):
-    """A session record has problems; nothing was written."""
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = sorted(problems)
-        super().__init__("; ".join(str(p) for p in self.problems[:3]))
 
 
 @dataclass(frozen=True)
@@ -248,7 +240,7 @@ def validate_folder(folder: Path, known_practices: set[str] | None = None) -> tu
 def locked(path: Path, wait: float = 30.0) -> Any:
     """Hold an exclusive lock for `path` (a sidecar `.name.lock` file) for a read-modify-write."""
     return exclusive_lock(path.parent / f".{path.name}.lock", wait,
-                          lambda: KBError(f"{path} is being written by someone else; try again"), poll=0.02)
+                          lambda: SessionBusy(str(path)), poll=0.02)
 
 
 def _dump(data: dict) -> str:
@@ -277,7 +269,7 @@ def new_session(folder: Path, theme: str, regions: list[str], date: dt.date, pra
     data.update({"practices": practices, "ratings": [], "actions": []})
     problems = check_data(data, {}, str(path))
     if problems:
-        raise WorkshopError(problems)
+        raise SessionError(problems)
     with locked(path):
         if path.exists():
             raise UsageError(f"{path} already exists; rate or add actions to it, or choose another date")
@@ -292,7 +284,7 @@ def _update(path: Path, change: Any) -> dict:
     with locked(path):
         data, problems = read_session(path)
         if problems:
-            raise WorkshopError(problems)
+            raise SessionError(problems)
         change(data)
         after = check_data(data, {}, str(path))
         if after:
