@@ -24,7 +24,7 @@ HTML_TEMPLATES = Path(__file__).resolve().parent / "templates" / "html"
 
 def safe_url(url: object) -> str | None:
     """`url` when it is a well-formed http(s) URL (the only links kb makes), else None."""
-    from kb.corpus.records import check_url
+    from kb.corpus.checks import check_url
 
     return url if isinstance(url, str) and check_url(url) is None else None
 

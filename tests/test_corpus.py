@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from conftest import BROKEN, GOOD, make_corpus
-from kb.corpus.records import SECTIONS, check_url, load_corpus, parse_record, read_record, validate
+from kb.corpus.checks import check_url
+from kb.corpus.records import SECTIONS, load_corpus, parse_record, read_record, validate
 from kb.errors import CorpusError
 
 

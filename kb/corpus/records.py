@@ -1,5 +1,5 @@
-"""The practice corpus: reading records (`practices/<region>/<id>.md`), checking them, and
-turning them into `Practice` values. Every check yields `Problem`s with path and line, so
+"""The practice corpus: reading records (`practices/<region>/<id>.md`), checking them (with
+kb/corpus/checks.py) and turning them into `Practice` values. Problems carry path and line, so
 `kb validate` can print all of them and `kb index` can refuse a broken corpus."""
 
 from __future__ import annotations
@@ -7,43 +7,20 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
+from kb.corpus.checks import check_record
+from kb.corpus.sections import SECTIONS, split_sections
 from kb.errors import CorpusError, Problem
-from kb.reference.data import load_yaml
-from kb.reference.regions import PSEUDO_REGIONS, region_by_code, regions
-from kb.reference.themes import themes
-from kb.yamlio import brief, date_problem, decode_utf8, display_path, is_date, parse_yaml, read_limited
+from kb.reference.regions import regions
+from kb.yamlio import decode_utf8, display_path, parse_yaml, read_limited
 
-SECTIONS = (
-    "Summary",
-    "What it does",
-    "Governance and monitoring",
-    "Resources",
-    "Evidence of results",
-    "Difficulties and lessons",
-    "Transferability",
-)
-VERIFICATION = ("verified", "partial", "unverified")
-EVIDENCE = ("described", "outputs", "results", "evaluated")
-REQUIRED = (
-    "id", "title", "region", "nuts", "themes", "instruments", "lead_organisation",
-    "start_year", "sources", "verification", "evidence", "last_reviewed",
-)
-OPTIONAL = ("original_title", "end_year", "partner_regions", "unchecked")
-MIN_BODY_WORDS = 120
-MIN_YEAR = 1945
-SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-NUTS = re.compile(r"^[A-Z]{2}[A-Z0-9]{0,3}$")
 MAX_RECORD_BYTES = 2 * 1024 * 1024
 """A record file larger than this is refused (a record is a few kilobytes; a huge one slows
 every search that matches it)."""
-_HEADING = re.compile(r"^##[ \t]+(.+?)[ \t]*#*[ \t]*$")
 
 
 @dataclass(frozen=True)
@@ -166,224 +143,6 @@ def parse_record(text: str, path: str, digest: str = "") -> RawRecord:
         else:
             raw.key_lines[key] = line
     return raw
-
-
-def split_sections(body: str, first_line: int) -> list[tuple[str, int, str]]:
-    """Return the `## ` sections of a body as (heading, file line, text)."""
-    sections: list[tuple[str, int, list[str]]] = []
-    in_fence = False
-    for offset, line in enumerate(body.split("\n")):
-        if line.lstrip().startswith("```"):
-            in_fence = not in_fence
-        match = None if in_fence else _HEADING.match(line)
-        if match:
-            sections.append((match.group(1).strip(), first_line + offset, []))
-        elif sections:
-            sections[-1][2].append(line)
-    return [(h, n, "\n".join(t).strip()) for h, n, t in sections]
-
-
-# --- checks --------------------------------------------------------------------------------
-
-
-def _known_instruments() -> set[str]:
-    return {row["id"] for row in load_yaml("funding_sources.yaml")} | {
-        row["id"] for row in load_yaml("instruments.yaml")
-    }
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _str_list(value: Any) -> bool:
-    return isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value)
-
-
-def check_url(url: Any) -> str | None:
-    """Return why `url` is not a well-formed http(s) URL, or None when it is."""
-    if not isinstance(url, str) or not url.strip():
-        return "is empty"
-    if url != url.strip() or any(ch.isspace() or ord(ch) < 32 for ch in url):
-        return "contains spaces or control characters"
-    try:
-        parts = urlsplit(url)
-    except ValueError as exc:
-        return f"cannot be parsed ({exc})"
-    if parts.scheme not in ("http", "https"):
-        return "must start with http:// or https://"
-    host = (parts.hostname or "").removesuffix(".")
-    if "." not in host or host.startswith(".") or ".." in host:
-        return "has no valid host name"
-    return None
-
-
-def check_record(raw: RawRecord, file_stem: str | None = None) -> Iterator[Problem]:
-    """Yield every problem of one record's front matter and body."""
-    yield from raw.problems
-    fm = raw.front
-    if fm is None:
-        return
-    path = raw.path
-
-    def at(key: str) -> int:
-        return raw.key_lines.get(key, 2)
-
-    for key in REQUIRED:
-        if key not in fm:
-            yield Problem(path, 2, f"missing required field '{key}'")
-    for key in fm:
-        if key not in REQUIRED and key not in OPTIONAL:
-            yield Problem(path, at(key), f"unknown field {brief(key)} (known: {', '.join(REQUIRED + OPTIONAL)})")
-
-    pid = fm.get("id")
-    if "id" in fm:
-        if not isinstance(pid, str) or not SLUG.match(pid):
-            yield Problem(path, at("id"), f"id {brief(pid)} must be a slug: lower-case letters, digits and hyphens")
-        elif file_stem is not None and pid != file_stem:
-            yield Problem(path, at("id"), f"id '{pid}' does not match the file name '{file_stem}.md'")
-
-    for key in ("title", "lead_organisation", "original_title"):
-        if key in fm and (not isinstance(fm[key], str) or not fm[key].strip()):
-            if key == "original_title" and fm[key] is None:
-                continue
-            yield Problem(path, at(key), f"'{key}' must be non-empty text")
-
-    known_regions = regions()
-    region = fm.get("region")
-    if "region" in fm and (not isinstance(region, str) or region not in known_regions):
-        yield Problem(path, at("region"), f"unknown region {brief(region)} (see `kb regions` for the slugs)")
-    partners = fm.get("partner_regions")
-    if partners is not None:
-        if not _str_list(partners):
-            yield Problem(path, at("partner_regions"), "'partner_regions' must be a list of region slugs")
-        else:
-            for slug in partners:
-                if slug not in known_regions or slug in PSEUDO_REGIONS:
-                    yield Problem(path, at("partner_regions"), f"unknown partner region {brief(slug)}")
-    if region in PSEUDO_REGIONS and not partners and region == "multi-region":
-        yield Problem(path, at("region"), "a multi-region practice must list its 'partner_regions'")
-
-    nuts = fm.get("nuts")
-    if "nuts" in fm:
-        if not isinstance(nuts, list) or not all(isinstance(c, str) for c in nuts):
-            yield Problem(path, at("nuts"), "'nuts' must be a list of NUTS codes, e.g. [FRE1, FRE2]")
-        else:
-            for code in nuts:
-                if not NUTS.match(code) or (region_by_code(code) is None and not _nuts_known(code)):
-                    yield Problem(path, at("nuts"), f"unknown NUTS code {brief(code)}")
-            if not nuts and region not in PSEUDO_REGIONS:
-                yield Problem(path, at("nuts"), "'nuts' is empty: list the region's NUTS 2 codes")
-
-    theme_slugs = themes()
-    value = fm.get("themes")
-    if "themes" in fm:
-        if not _str_list(value) or not value:
-            yield Problem(path, at("themes"), "'themes' must be a non-empty list of theme slugs")
-        else:
-            for slug in value:
-                if slug not in theme_slugs:
-                    yield Problem(path, at("themes"),
-                                  f"unknown theme {brief(slug)} (valid: {', '.join(theme_slugs)})")
-            if len(set(value)) != len(value):
-                yield Problem(path, at("themes"), "'themes' lists a theme twice")
-
-    value = fm.get("instruments")
-    if "instruments" in fm:
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            yield Problem(path, at("instruments"), "'instruments' must be a list of funding-source or instrument ids")
-        else:
-            known = _known_instruments()
-            for slug in value:
-                if slug not in known:
-                    yield Problem(path, at("instruments"), f"unknown instrument {brief(slug)} "
-                                  "(see kb/data/funding_sources.yaml and kb/data/instruments.yaml)")
-
-    this_year = dt.date.today().year
-    start = fm.get("start_year")
-    if "start_year" in fm and start is not None:
-        if not _is_int(start):
-            yield Problem(path, at("start_year"), f"'start_year' must be a year such as 2018, not {brief(start)}")
-        elif not MIN_YEAR <= start <= this_year + 5:
-            yield Problem(path, at("start_year"), f"'start_year' {start} is outside {MIN_YEAR}-{this_year + 5}")
-    end = fm.get("end_year")
-    if end is not None:
-        if not _is_int(end):
-            yield Problem(path, at("end_year"), f"'end_year' must be a year such as 2020, not {brief(end)}")
-        elif not MIN_YEAR <= end <= this_year + 10:
-            yield Problem(path, at("end_year"), f"'end_year' {end} is outside {MIN_YEAR}-{this_year + 10}")
-        elif _is_int(start) and end < start:
-            yield Problem(path, at("end_year"), f"'end_year' {end} is before 'start_year' {start}")
-
-    sources = fm.get("sources")
-    if "sources" in fm:
-        if not isinstance(sources, list) or not sources:
-            yield Problem(path, at("sources"), "'sources' must list at least one {url, title}")
-        else:
-            for i, src in enumerate(sources, 1):
-                line = raw.key_lines.get(f"sources[{i}]", at("sources"))
-                if not isinstance(src, dict) or "url" not in src:
-                    yield Problem(path, line, f"source {i} must be a mapping with 'url' and 'title'")
-                    continue
-                why = check_url(src.get("url"))
-                if why:
-                    yield Problem(path, line, f"source {i} URL {brief(src.get('url'), 120)} {why}")
-                title = src.get("title")
-                if not isinstance(title, str) or not title.strip():
-                    yield Problem(path, line, f"source {i} needs a 'title'")
-                extra = set(src) - {"url", "title"}
-                if extra:
-                    yield Problem(path, line, f"source {i} has unknown keys: {', '.join(sorted(map(str, extra)))}")
-
-    for key, allowed in (("verification", VERIFICATION), ("evidence", EVIDENCE)):
-        if key in fm and (not isinstance(fm[key], str) or fm[key] not in allowed):
-            yield Problem(path, at(key), f"'{key}' is {brief(fm[key])}; use one of: {', '.join(allowed)}")
-    if fm.get("verification") == "verified" and fm.get("unchecked"):
-        yield Problem(path, at("verification"), "a record with 'unchecked' facts cannot be 'verified'")
-
-    reviewed = fm.get("last_reviewed")
-    if "last_reviewed" in fm:
-        if not is_date(reviewed):
-            yield Problem(path, at("last_reviewed"), date_problem("last_reviewed", reviewed))
-        elif reviewed > dt.date.today():
-            yield Problem(path, at("last_reviewed"), f"'last_reviewed' {reviewed} is in the future")
-    if "unchecked" in fm and not _str_list(fm["unchecked"]):
-        yield Problem(path, at("unchecked"), "'unchecked' must be a list of text")
-
-    yield from check_body(raw)
-
-
-def check_body(raw: RawRecord) -> Iterator[Problem]:
-    """Yield problems with the body's sections: all seven, in order, none empty, enough words."""
-    sections = split_sections(raw.body, raw.body_line)
-    seen = [h for h, _, _ in sections]
-    expected_pos = 0
-    for heading, line, text in sections:
-        if heading not in SECTIONS:
-            yield Problem(raw.path, line, f"unknown section '## {heading}' (sections: {'; '.join(SECTIONS)})")
-            continue
-        if seen.count(heading) > 1 and seen.index(heading) != sections.index((heading, line, text)):
-            yield Problem(raw.path, line, f"section '## {heading}' appears twice")
-            continue
-        pos = SECTIONS.index(heading)
-        if pos < expected_pos:
-            order = "; ".join(SECTIONS)
-            yield Problem(raw.path, line, f"section '## {heading}' is out of order (expected order: {order})")
-        expected_pos = max(expected_pos, pos)
-        if not text:
-            yield Problem(raw.path, line, f"section '## {heading}' is empty")
-    for name in SECTIONS:
-        if name not in seen:
-            yield Problem(raw.path, raw.body_line, f"missing section '## {name}'")
-    n_words = len(raw.body.split())
-    if n_words < MIN_BODY_WORDS:
-        yield Problem(raw.path, raw.body_line, f"body has {n_words} words; at least {MIN_BODY_WORDS} expected")
-
-
-def _nuts_known(code: str) -> bool:
-    from kb.reference.regions import nuts_names
-
-    return code in nuts_names()
 
 
 def to_practice(raw: RawRecord) -> Practice:

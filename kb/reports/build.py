@@ -13,17 +13,17 @@ from pathlib import Path
 from typing import Any
 
 from kb._version import __version__
-from kb.corpus.records import check_url
-from kb.reference.data import load_yaml
+from kb.corpus.checks import check_url
 from kb.errors import MissingData, NotARegion
+from kb.reference.data import load_yaml
 from kb.reference.funding import Assessment, assess
 from kb.reference.funding import networks as network_list
-from kb.search.build import read_documents
 from kb.reference.indicators import Figure, eu_median, figure, indicators, median_of, percentile
 from kb.reference.peers import PeerResult, find_peers
 from kb.reference.regions import PILOT_REGIONS, Region, country_name, regions, resolve_region
-from kb.text import words
 from kb.reference.themes import themes
+from kb.search.build import read_documents
+from kb.text import words
 from kb.workshops.sessions import Feedback, feedback_for
 
 SECTIONS = ("at-a-glance", "indicators", "challenges", "practices", "peers", "partnerships", "funding",

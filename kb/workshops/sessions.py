@@ -13,6 +13,7 @@ import logging
 import os
 import re
 import statistics
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -21,21 +22,18 @@ from typing import Any
 import yaml
 
 from kb.errors import Problem, SessionBusy, SessionError, UsageError
+from kb.fields import Check, Field, Message, check_fields, is_int
 from kb.files import exclusive_lock, write_atomic
 from kb.text import check_text, text_problem
 from kb.yamlio import brief, date_problem, decode_utf8, display_path, is_date, parse_yaml, read_limited
 
 log = logging.getLogger(__name__)
-FIELDS = ("date", "theme", "regions", "facilitator", "practices", "ratings", "actions")
-RATING_FIELDS = ("region", "practice", "score", "comment")
-ACTION_FIELDS = ("region", "text", "owner", "due")
 MAX_SESSION_BYTES = 1024 * 1024
 """A session record larger than this is not read (a day's session with comments is a few KB)."""
 MAX_TEXT = 2000
 """Longest comment or action text, in characters."""
 MAX_NAME = 200
 """Longest facilitator or owner name, in characters."""
-REQUIRED = ("date", "theme", "regions", "practices")
 SCORES = range(1, 6)
 HEADER = ("# Transition KB workshop session record. Edit with `kb workshop rate|action`, "
           "check with `kb workshop validate`.\n")
@@ -86,114 +84,146 @@ def _date(value: Any) -> dt.date | None:
     return None
 
 
-def _text_problem(value: Any, single_line: bool, limit: int) -> str | None:
-    if not isinstance(value, str):
-        return "must be text"
-    return text_problem(value, multiline=not single_line, limit=limit)
+def _typed_text(name: str, single_line: bool, limit: int) -> Check:
+    """Text a writer would accept: what `rate`, `action` and `new` refuse, reading refuses too."""
+    def check(value: Any, _: Mapping[str, Any]) -> Iterator[Message]:
+        why = "must be text" if not isinstance(value, str) else text_problem(value, not single_line, limit)
+        if why:
+            yield f"'{name}' {why}"
+    return check
+
+
+def _session_date(value: Any, _: Mapping[str, Any]) -> Iterator[Message]:
+    if _date(value) is None:
+        yield date_problem("date", value)
+
+
+def _theme(value: Any, _: Mapping[str, Any]) -> Iterator[Message]:
+    from kb.reference.themes import themes
+
+    if not isinstance(value, str) or value not in themes():
+        yield f"unknown theme {brief(value)} (valid: {', '.join(themes())})"
+
+
+def _regions(value: Any, _: Mapping[str, Any]) -> Iterator[Message]:
+    from kb.reference.regions import regions
+
+    if not isinstance(value, list) or not value:
+        yield "'regions' must be a non-empty list of region slugs"
+        return
+    for i, slug in enumerate(value):
+        if not isinstance(slug, str) or slug not in regions():
+            yield f"unknown region {brief(slug)}", f"regions[{i}]"
+        elif value.index(slug) != i:
+            yield f"region {slug!r} is listed twice", f"regions[{i}]"
+
+
+def _practices(value: Any, _: Mapping[str, Any]) -> Iterator[Message]:
+    if not isinstance(value, list) or not all(isinstance(p, str) and p for p in value):
+        yield "'practices' must be a list of practice ids"
+
+
+def _participant(value: Any, session: Mapping[str, Any]) -> Iterator[Message]:
+    if not isinstance(value, str) or value not in _list(session.get("regions")):
+        yield f"region {brief(value)} is not a participant"
+
+
+def _discussed(value: Any, session: Mapping[str, Any]) -> Iterator[Message]:
+    if not isinstance(value, str) or value not in _list(session.get("practices")):
+        yield f"practice {brief(value)} was not discussed"
+
+
+def _score(value: Any, _: Mapping[str, Any]) -> Iterator[Message]:
+    if not is_int(value) or value not in SCORES:
+        yield f"score must be a whole number from 1 to 5, not {brief(value)}"
+
+
+def _due(value: Any, _: Mapping[str, Any]) -> Iterator[Message]:
+    if _date(value) is None:
+        yield date_problem("due", value)
+
+
+def _list(value: Any) -> list:
+    return value if isinstance(value, list) else []
+
+
+RATING = (
+    Field("region", _participant),
+    Field("practice", _discussed),
+    Field("score", _score),
+    Field("comment", _typed_text("comment", False, MAX_TEXT), required=False, nullable=True),
+)
+ACTION = (
+    Field("region", _participant),
+    Field("text", _typed_text("text", False, MAX_TEXT)),
+    Field("owner", _typed_text("owner", True, MAX_NAME)),
+    Field("due", _due),
+)
+
+
+def _entries(kind: str, table: tuple[Field, ...], example: str) -> Check:
+    """A list of mappings (ratings, actions), each checked against `table` at its own line."""
+    def check(value: Any, session: Mapping[str, Any]) -> Iterator[Message]:
+        if not isinstance(value, list):
+            yield f"'{kind}s' must be a list"
+            return
+        for i, entry in enumerate(value):
+            key = f"{kind}s[{i}]"
+            if not isinstance(entry, dict):
+                yield f"{kind} {i + 1} must be a mapping ({example})", key
+                continue
+            for problem in check_fields(entry, table, "", {}, missing_line=0, context=session):
+                yield f"{kind} {i + 1}: {problem.message}", key
+            if kind == "action":
+                for field in ("text", "owner"):
+                    if isinstance(entry.get(field), str) and not entry[field].strip():
+                        yield f"action {i + 1}: '{field}' must be non-empty text", key
+    return check
+
+
+def _ratings_once(value: Any, _: Mapping[str, Any]) -> Iterator[Message]:
+    seen: set[tuple[str, str]] = set()
+    for i, r in enumerate(_list(value)):
+        if isinstance(r, dict):
+            pair = (str(r.get("region")), str(r.get("practice")))
+            if pair in seen:
+                yield f"rating {i + 1}: {pair[0]} rated {pair[1]} twice", f"ratings[{i}]"
+            seen.add(pair)
+
+
+def _all(*checks: Check) -> Check:
+    def check(value: Any, session: Mapping[str, Any]) -> Iterator[Message]:
+        for one in checks:
+            yield from one(value, session)
+    return check
+
+
+SESSION = (
+    Field("date", _session_date),
+    Field("theme", _theme),
+    Field("regions", _regions),
+    Field("facilitator", _typed_text("facilitator", True, MAX_NAME), required=False, nullable=True),
+    Field("practices", _practices),
+    Field("ratings", _all(_entries("rating", RATING, "region, practice, score, comment"), _ratings_once),
+          required=False, nullable=True),
+    Field("actions", _entries("action", ACTION, "region, text, owner, due"), required=False, nullable=True),
+)
+"""A session record, one field a line (ratings and actions have tables of their own)."""
+FIELDS = tuple(f.name for f in SESSION)
 
 
 def check_data(data: Any, lines: dict[str, int], path: str,
                known_practices: set[str] | None = None) -> list[Problem]:
     """Return every problem of a session record's content."""
-    from kb.reference.regions import regions
-    from kb.reference.themes import themes
-
     if not isinstance(data, dict):
         return [Problem(path, 1, "a session record must be a mapping of fields (date, theme, regions, ...)")]
-    out: list[Problem] = []
-
-    def at(key: str) -> int:
-        return lines.get(key, 1)
-
-    for key in REQUIRED:
-        if key not in data:
-            out.append(Problem(path, 1, f"missing required field '{key}'"))
-    for key in data:
-        if key not in FIELDS:
-            out.append(Problem(path, at(str(key)), f"unknown field {brief(key)} (known: {', '.join(FIELDS)})"))
-    if "date" in data and _date(data["date"]) is None:
-        out.append(Problem(path, at("date"), date_problem("date", data["date"])))
-    if "theme" in data and (not isinstance(data["theme"], str) or data["theme"] not in themes()):
-        out.append(Problem(path, at("theme"), f"unknown theme {brief(data['theme'])} (valid: {', '.join(themes())})"))
-    session_regions = data.get("regions")
-    if "regions" in data:
-        if not isinstance(session_regions, list) or not session_regions:
-            out.append(Problem(path, at("regions"), "'regions' must be a non-empty list of region slugs"))
-            session_regions = []
-        for i, slug in enumerate(session_regions):
-            line = lines.get(f"regions[{i}]", at("regions"))
-            if not isinstance(slug, str) or slug not in regions():
-                out.append(Problem(path, line, f"unknown region {brief(slug)}"))
-            elif session_regions.index(slug) != i:
-                out.append(Problem(path, line, f"region {slug!r} is listed twice"))
+    out = list(check_fields(data, SESSION, path, lines, missing_line=1))
     practices = data.get("practices")
-    if "practices" in data:
-        if not isinstance(practices, list) or not all(isinstance(p, str) and p for p in practices):
-            out.append(Problem(path, at("practices"), "'practices' must be a list of practice ids"))
-            practices = []
-        elif known_practices is not None:
-            for i, pid in enumerate(practices):
-                if pid not in known_practices:
-                    out.append(Problem(path, lines.get(f"practices[{i}]", at("practices")),
-                                       f"practice {brief(pid)} is not in the corpus"))
-    if data.get("facilitator") is not None:
-        why = _text_problem(data["facilitator"], True, MAX_NAME)
-        if why:
-            out.append(Problem(path, at("facilitator"), f"'facilitator' {why}"))
-    ratings = data.get("ratings") or []
-    if not isinstance(ratings, list):
-        out.append(Problem(path, at("ratings"), "'ratings' must be a list"))
-        ratings = []
-    seen: set[tuple[str, str]] = set()
-    for i, r in enumerate(ratings):
-        line = lines.get(f"ratings[{i}]", at("ratings"))
-        if not isinstance(r, dict):
-            out.append(Problem(path, line, f"rating {i + 1} must be a mapping (region, practice, score, comment)"))
-            continue
-        for key in r:
-            if key not in RATING_FIELDS:
-                out.append(Problem(path, line, f"rating {i + 1}: unknown field {brief(key)} "
-                                               f"(known: {', '.join(RATING_FIELDS)})"))
-        if not isinstance(r.get("region"), str) or r.get("region") not in (session_regions or []):
-            out.append(Problem(path, line, f"rating {i + 1}: region {brief(r.get('region'))} is not a participant"))
-        if not isinstance(r.get("practice"), str) or r.get("practice") not in (practices or []):
-            out.append(Problem(path, line, f"rating {i + 1}: practice {brief(r.get('practice'))} was not discussed"))
-        score = r.get("score")
-        if not isinstance(score, int) or isinstance(score, bool) or score not in SCORES:
-            out.append(Problem(path, line,
-                               f"rating {i + 1}: score must be a whole number from 1 to 5, not {brief(score)}"))
-        if r.get("comment") is not None:
-            why = _text_problem(r["comment"], False, MAX_TEXT)
-            if why:
-                out.append(Problem(path, line, f"rating {i + 1}: comment {why}"))
-        key = (str(r.get("region")), str(r.get("practice")))
-        if key in seen:
-            out.append(Problem(path, line, f"rating {i + 1}: {key[0]} rated {key[1]} twice"))
-        seen.add(key)
-    actions = data.get("actions") or []
-    if not isinstance(actions, list):
-        out.append(Problem(path, at("actions"), "'actions' must be a list"))
-        actions = []
-    for i, a in enumerate(actions):
-        line = lines.get(f"actions[{i}]", at("actions"))
-        if not isinstance(a, dict):
-            out.append(Problem(path, line, f"action {i + 1} must be a mapping (region, text, owner, due)"))
-            continue
-        for key in a:
-            if key not in ACTION_FIELDS:
-                out.append(Problem(path, line, f"action {i + 1}: unknown field {brief(key)} "
-                                               f"(known: {', '.join(ACTION_FIELDS)})"))
-        if not isinstance(a.get("region"), str) or a.get("region") not in (session_regions or []):
-            out.append(Problem(path, line, f"action {i + 1}: region {brief(a.get('region'))} is not a participant"))
-        for key, single, limit in (("text", False, MAX_TEXT), ("owner", True, MAX_NAME)):
-            if not isinstance(a.get(key), str) or not a[key].strip():
-                out.append(Problem(path, line, f"action {i + 1}: '{key}' must be non-empty text"))
-            else:
-                why = _text_problem(a[key], single, limit)
-                if why:
-                    out.append(Problem(path, line, f"action {i + 1}: '{key}' {why}"))
-        if _date(a.get("due")) is None:
-            out.append(Problem(path, line, f"action {i + 1}: {date_problem('due', a.get('due'))}"))
+    if known_practices is not None and isinstance(practices, list):
+        for i, pid in enumerate(practices):
+            if isinstance(pid, str) and pid not in known_practices:
+                out.append(Problem(path, lines.get(f"practices[{i}]", lines.get("practices", 1)),
+                                   f"practice {brief(pid)} is not in the corpus"))
     return out
 
 
