@@ -39,11 +39,16 @@ def test_every_nuts2_code_resolves_to_one_region() -> None:
         assert region is not None and code in region.all_codes()
 
 
-def test_slugs_are_unique_and_well_formed() -> None:
+def test_slugs_are_well_formed_and_no_code_belongs_to_two_regions() -> None:
     import re
 
-    for slug in regions():
+    owner: dict[str, str] = {}
+    for slug, region in regions().items():
         assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", slug), slug
+        for code in region.nuts:
+            assert code not in owner, f"{code} belongs to {owner[code]} and {slug}"
+            owner[code] = slug
+    assert len(owner) > 240
 
 
 def test_slugify() -> None:
