@@ -317,11 +317,10 @@ def search(query: tuple[str, ...], region: str | None, theme: str | None, countr
     QUERY is free text in any pilot-region language; "quoted phrases", -excluded words and
     prefix* words are understood. With no QUERY, every practice the filters allow is listed.
     """
-    from kb.api import open_index, with_workshop_ratings
-    from kb.search.index import make_filters
+    from kb.api import search as run_search
 
-    filters = make_filters(region, theme, country, year_from)
-    result = with_workshop_ratings(open_index(index).search(" ".join(query), filters, limit), workshops_dir)
+    result = run_search(" ".join(query), region=region, theme=theme, country=country, year_from=year_from,
+                        limit=limit, index=index, workshops=workshops_dir)
     if as_json:
         echo_json(result.to_dict())
     else:
