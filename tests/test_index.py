@@ -353,3 +353,22 @@ def test_an_index_path_that_cannot_hold_an_index_is_refused_before_anything_is_m
     with pytest.raises(IndexPathTaken):
         build_index(GOOD, target)
     assert set(os.listdir(tmp_path)) | set(os.listdir("/")) == before
+
+
+@pytest.mark.parametrize("victim", ["documents.json", "lexicon.json", "segment"])
+def test_a_generation_altered_in_place_is_rebuilt_not_a_traceback(corpus: Path, tmp_path: Path, victim: str) -> None:
+    from kb.search.build import verify
+
+    index = tmp_path / "index"
+    build_index(corpus, index)
+    path = _largest_segment(index) if victim == "segment" else resolve(index) / victim
+    data = bytearray(path.read_bytes())
+    for at in range(len(data) // 3, len(data) // 3 + 64):
+        data[at] = 0x7B  # "{": same size, broken content
+    path.write_bytes(bytes(data))
+    record = corpus / "saxony" / "fx-saxony-monitoring-dashboard.md"
+    record.write_text(record.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
+    info = build_index(corpus, index)
+    assert info.mode == "full" and "does not match its checksum" in info.repaired
+    assert "fx-saxony-monitoring-dashboard" in ids_for(index, "monitoring dashboard")
+    assert verify(index, full=True) == []

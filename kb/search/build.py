@@ -13,8 +13,11 @@ import datetime as dt
 import hashlib
 import json
 import os
+import pickle
 import secrets
 import shutil
+import struct
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -41,6 +44,9 @@ CHECKSUMS = "checksums.json"
 """Size and sha256 of every file of a generation but the manifest: what `verify` checks."""
 SCHEMA_VERSION = 6
 KEEP_GENERATIONS = 2
+# What reading a generation whose files were altered in place raises (not OSError: a full disk
+# or a missing permission is the user's to fix, not a reason to rebuild).
+_UNREADABLE = (ValueError, KeyError, TypeError, EOFError, struct.error, zlib.error, pickle.UnpicklingError)
 Progress = Callable[[int, int], None]
 
 
@@ -355,18 +361,23 @@ def build_index(practices_dir: Path, index_dir: Path, progress: Progress | None 
         _remove_leftovers(gens, {Path(current).name} if current else set())
         _adopt_plain_dir(index_dir, gens)
         gens.mkdir(parents=True, exist_ok=True)
-        damage = _damage(index_dir)
+        # An incremental build shares the current generation's files by hard link: only a
+        # generation whose every file still matches its checksum may be built upon.
+        damage = _damage(index_dir, full=not full)
         previous = _previous_manifest(index_dir, root) if not full and not damage else None
         if previous is not None:
-            return _update(root, index_dir, gens, previous, progress)
+            try:
+                return _update(root, index_dir, gens, previous, progress)
+            except _UNREADABLE as exc:  # files of the right size with the wrong bytes
+                damage = f"{type(exc).__name__} while reading the current generation"
         info = _full_build(root, index_dir, gens, progress)
         return IndexInfo(**{**asdict(info), "repaired": damage}) if damage else info
 
 
-def _damage(index_dir: Path) -> str:
+def _damage(index_dir: Path, full: bool = False) -> str:
     """What is wrong with the current generation, in one line ("" when sound or absent)."""
     try:
-        wrong = verify(index_dir)
+        wrong = verify(index_dir, full=full)
     except KBError:
         return ""
     return "; ".join(wrong[:3]) + (f"; and {len(wrong) - 3} more" if len(wrong) > 3 else "")
