@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from kb.api import open_index
-from kb.apps.search import ANY, TEMPLATE_ROOT, SearchApp, render_cards, safe_fragment, summary_text
-from kb.search.index import make_filters
+from kb.apps.search import ANY, TEMPLATE_ROOT, SearchApp, fragment_runs, render_cards, summary_text
+from kb.search.analyzer import stem
+from kb.search.index import Hit, SearchResult, make_filters, snippet
 
 
 class Elements(HTMLParser):
@@ -59,10 +60,25 @@ def test_render_cards_escapes_a_hostile_record(hostile_index: Path) -> None:
     assert 'https://example.org/a?x="><script>alert(2)</script>' in links
 
 
-def test_safe_fragment_keeps_marks_and_escapes_the_rest() -> None:
-    assert safe_fragment("a <mark>pôle</mark> &amp; b") == "a <mark>pôle</mark> &amp; b"
-    assert safe_fragment('<img src=x onerror="alert(1)"><mark>x</mark>') == (
-        "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;<mark>x</mark>")
+def test_fragment_runs_split_marks_from_plain_text() -> None:
+    assert fragment_runs("a <mark>pôle</mark> &amp; b") == [("a ", False), ("pôle", True), (" & b", False)]
+    assert fragment_runs("&lt;mark&gt;x<mark>y</mark>") == [("<mark>x", False), ("y", True)]
+    assert fragment_runs('<img src=x onerror="alert(1)"><mark>x</mark>') == [("x", True)]
+
+
+def test_highlight_shows_markup_in_the_record_as_text_and_marks_only_the_match() -> None:
+    text = "Plan <script>alert(1)</script> and a literal <mark>x</mark> beside the foresight work."
+    fragment = snippet(text, {stem("foresight")})
+    assert fragment is not None and fragment.count("<mark>") == 1
+    hit = Hit(id="fx-markup", title="Markup", region="saxony", region_name="Saxony", country=["DE"],
+              themes=["foresight"], score=1.0, highlights=[fragment], url="https://example.org/x", why=[],
+              summary="", original_title=None, lead_organisation="", start_year=None, verification="verified",
+              evidence="described", sources=[{"url": "https://example.org/x", "title": "x"}], path="x.md")
+    markup = render_cards(SearchResult(query="foresight", total=1, hits=[hit], facets={}))
+    parsed = assert_inert(markup)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in markup and "&lt;mark&gt;x&lt;/mark&gt;" in markup
+    assert markup.count("<mark>") == 1 and "<mark>foresight</mark>" in markup
+    assert text in "".join(parsed.text)
 
 
 def test_render_cards_shows_badges_why_and_sources(fixture_index: Path) -> None:
@@ -71,7 +87,7 @@ def test_render_cards_shows_badges_why_and_sources(fixture_index: Path) -> None:
     assert_inert(markup)
     assert 'data-id="fx-lapland-foresight-network"' in markup
     assert "Why it matched:" in markup and "theme foresight" in markup
-    assert 'class="kb-badge kb-verified"' in markup and "evidence: described" in markup
+    assert 'class="badge badge-verified"' in markup and "evidence: described" in markup
     assert "East-North Finland · Finland · started 2015" in markup
     assert '<a href="https://example.org/fx-lapland-foresight-network"' in markup
     assert "<mark>foresight</mark>" in markup
@@ -141,7 +157,7 @@ def test_search_app_shows_one_line_for_a_bad_value(fixture_index: Path, kwargs: 
     app = SearchApp(fixture_index, query="foresight", **kwargs)
     assert app.result is None and app.error is not None and app.error.startswith(message)
     assert "\n" not in app.error and "Traceback" not in app.status.value
-    assert message.replace("'", "&#x27;") in app.status.value
+    assert message.replace("'", "&#39;") in app.status.value
     assert app.results.value == ""
     app.button.click()  # the next search runs with the filters shown, which are all "any"
     assert app.error is None and app.result is not None and app.result.total >= 1
@@ -195,4 +211,4 @@ def test_a_session_record_that_does_not_validate_is_named_in_a_note(fixture_inde
     assert app.search() is not None and app.error is None
     assert "rated by 1 region" in app.results.value
     assert "workshop record left out, it does not validate: " in app.results.value
-    assert "2026-12-02-typo.yaml:1: &#x27;date&#x27; &#x27;2026-02-30&#x27; is not a real date" in app.results.value
+    assert "2026-12-02-typo.yaml:1: &#39;date&#39; &#39;2026-02-30&#39; is not a real date" in app.results.value

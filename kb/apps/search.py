@@ -1,18 +1,18 @@
 """The policy officer's search as a web page: a query box, facet filters and result cards built
 from ipywidgets, for notebooks/search.ipynb (served by Voila with `make serve`).
 
-`render_cards` turns a SearchResult into HTML without any widget: every string that came from
-a record is escaped, highlights keep only their <mark> tags, and links are made only from
-well-formed http(s) URLs. `SearchApp` wires the widgets to `kb.api.open_index`; bad filter
+`render_cards` turns a SearchResult into HTML without any widget, from the templates
+kb/templates/html/search_*.j2: every string that came from a record is escaped by the template,
+highlights reach it as runs of plain text to mark, and links are made only from well-formed
+http(s) URLs. `SearchApp` wires the widgets to `kb.api.open_index`; bad filter
 values and a missing index show as a one-line message, never a traceback.
 """
 
 from __future__ import annotations
 
-import html
 import os
-import re
 from dataclasses import replace
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,11 +20,12 @@ from urllib.parse import urlsplit
 import ipywidgets as w
 
 from kb.api import open_index, with_workshop_ratings
-from kb.corpus.records import check_url
+from kb.corpus.checks import check_url
 from kb.errors import KBError
 from kb.reference.regions import country_name, regions
 from kb.reference.themes import themes
 from kb.search.index import Filters, Hit, SearchResult, make_filters
+from kb.templating import render
 
 TEMPLATE_ROOT = Path(__file__).resolve().parent.parent / "templates"
 """Put this directory on JUPYTER_PATH so that `voila --template=offline` finds
@@ -49,52 +50,47 @@ VERIFICATION_HELP = {
     "unverified": "the facts were not checked against the sources",
 }
 
-STYLE = """<style>
-.kb-app{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",Arial,sans-serif;color:#1d2430;
- line-height:1.45}
-.kb-app .kb-count{margin:.3rem 0 .2rem;font-size:.95rem}.kb-app .kb-note{color:#5b6675;font-size:.88rem;margin:.1rem 0}
-.kb-app .kb-error{color:#9b1c1c;background:#fdecec;border:1px solid #e5a3a3;border-radius:.3rem;padding:.35rem .6rem;
- display:block;overflow-wrap:anywhere}
-.kb-app article.kb-card{border:1px solid #dde2ea;border-radius:.45rem;padding:.55rem .95rem .6rem;margin:.7rem 0;
- background:#fff}
-.kb-app .kb-card h3{margin:.1rem 0 .25rem;font-size:1.1rem;line-height:1.3;overflow-wrap:anywhere}
-.kb-app .kb-card h3 .kb-rank{color:#5b6675;font-weight:normal;margin-right:.3rem}
-.kb-app .kb-orig{display:block;font-size:.85rem;font-weight:normal;color:#5b6675;font-style:italic}
-.kb-app .kb-meta{color:#3a4656;font-size:.88rem;margin:.15rem 0;overflow-wrap:anywhere}
-.kb-app .kb-badge{display:inline-block;border-radius:.7rem;padding:0 .5rem;margin:.1rem .25rem .1rem 0;font-size:.78rem;
- border:1px solid #aab4c3;background:#f3f5f8;color:#1d2430;white-space:nowrap;cursor:help}
-.kb-app .kb-verified,.kb-app .kb-evaluated{background:#e3f1e4;border-color:#3c8d40}
-.kb-app .kb-results,.kb-app .kb-outputs{background:#eef4fb;border-color:#5b86b5}
-.kb-app .kb-partial{background:#fff4df;border-color:#d9822b}.kb-app .kb-unverified{background:#fbe5e5;border-color:#b33}
-.kb-app .kb-rating{background:#f1ebfa;border-color:#7a5aa8}
-.kb-app .kb-theme{background:#fff;border-color:#c9d1dc;cursor:default}
-.kb-app .kb-snippet{margin:.35rem 0;padding:.15rem .7rem;border-left:3px solid #c9d1dc;color:#27303d;font-size:.93rem}
-.kb-app mark{background:#ffe98a;color:inherit;padding:0 .1rem;border-radius:.15rem}
-.kb-app .kb-why{font-size:.88rem;color:#27303d;margin:.25rem 0}.kb-app .kb-why b{font-weight:600}
-.kb-app .kb-sources{font-size:.86rem;margin:.2rem 0;padding-left:1.1rem;overflow-wrap:anywhere}
-.kb-app .kb-sources .kb-host{color:#5b6675}.kb-app .kb-sources ul{padding-left:0;list-style:none;margin:.1rem 0}
-.kb-app .kb-more-sources{list-style:none;margin-left:-1.1rem}
-.kb-app .kb-more-sources summary{cursor:pointer;color:#0b4f8a}
-.kb-app .kb-more-sources ul li::before{content:"• ";color:#5b6675}
-.kb-app .kb-id{font-family:ui-monospace,monospace;font-size:.78rem;color:#5b6675}
-.kb-app .kb-empty{color:#3a4656;font-style:italic}
-.kb-app a{color:#0b4f8a}
-</style>"""
+Run = tuple[str, bool]
+"""A stretch of highlight text and whether it matched the query (the template marks it)."""
+SENTENCE_END = ".!?)\"”…"
+ELLIPSIS = "…"
 
 
-def esc(value: object) -> str:
-    """Return `value` as HTML text ('' for None), quotes included."""
-    return html.escape("" if value is None else str(value), quote=True)
+class _Runs(HTMLParser):
+    """Reads a highlight fragment: text with its entities resolved, split where mark elements begin and end."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.runs: list[Run] = []
+        self._marks = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "mark":
+            self._marks += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "mark" and self._marks:
+            self._marks -= 1
+
+    def handle_data(self, data: str) -> None:
+        marked = self._marks > 0
+        if self.runs and self.runs[-1][1] == marked:
+            self.runs[-1] = (self.runs[-1][0] + data, marked)
+        else:
+            self.runs.append((data, marked))
 
 
-_MARK = re.compile(r"(</?mark>)")
+def fragment_runs(fragment: str) -> list[Run]:
+    """Return a highlight fragment (escaped text, matches in mark elements) as plain-text runs, each
+    marked or not, so that the template writes the only markup and escapes every character of the record.
 
-
-def safe_fragment(fragment: str) -> str:
-    """Return a highlight fragment with its <mark> tags kept and everything else escaped.
-    Fragments arrive escaped already; unescaping then escaping each text run leaves them as they
-    are and neutralises any markup that was not escaped."""
-    return "".join(part if _MARK.fullmatch(part) else esc(html.unescape(part)) for part in _MARK.split(fragment))
+    Tags are read before entities are resolved, so a record's own "&lt;mark&gt;" stays text; any other
+    markup (there is none: `snippet` escapes the record) is dropped and its text kept.
+    """
+    parser = _Runs()
+    parser.feed(fragment)
+    parser.close()
+    return [run for run in parser.runs if run[0]]
 
 
 def region_label(slug: str) -> str:
@@ -107,36 +103,59 @@ def theme_label(slug: str) -> str:
     return known[slug].label if slug in known else slug
 
 
-def _badge(text: str, kind: str, help_text: str = "") -> str:
-    tip = f' title="{esc(help_text)}"' if help_text else ""
-    return f'<span class="kb-badge kb-{esc(kind)}"{tip}>{esc(text)}</span>'
+def _badge(text: str, kind: str, help_text: str = "") -> dict[str, str]:
+    return {"text": text, "kind": kind, "help": help_text}
 
 
-def _source(source: dict[str, Any]) -> str:
+def _source(source: dict[str, Any]) -> dict[str, str | None]:
+    """A source as the card lists it: a link when its URL is well-formed, else the reason there is none."""
     url, title = str(source.get("url") or ""), str(source.get("title") or "")
     problem = check_url(url)
-    if problem is not None:
-        return f'<li>{esc(title or url)} <span class="kb-host">(no link: the URL {esc(problem)})</span></li>'
-    host = (urlsplit(url).hostname or "").removeprefix("www.").rstrip(".")
-    return (f'<li><a href="{esc(url)}" target="_blank" rel="noopener noreferrer">{esc(title or url)}</a>'
-            f' <span class="kb-host">{esc(host)}</span></li>')
+    host = (urlsplit(url).hostname or "").removeprefix("www.").rstrip(".") if problem is None else ""
+    return {"url": url, "title": title or url, "host": host, "problem": problem}
 
 
-def _excerpt(fragment: str) -> str:
-    """Return a highlight fragment made safe, with "…" where it cuts a sentence."""
-    text = safe_fragment(fragment).strip()
-    plain = html.unescape(_MARK.sub("", text))
-    if plain and not plain[0].isupper() and not plain[0].isdigit():
-        text = "… " + text
-    if plain and plain[-1] not in ".!?)\"”":
-        text += " …"
-    return text
+def _excerpt(fragment: str) -> tuple[bool, list[Run], bool]:
+    """Return a fragment's runs without its own ellipses, and whether it cuts a sentence at its start and end."""
+    runs = fragment_runs(fragment)
+    if not runs:
+        return False, [], False
+    first, marked = runs[0][0].lstrip(), runs[0][1]
+    cut_start = not marked and first.startswith(ELLIPSIS)
+    runs[0] = (first.removeprefix(ELLIPSIS).lstrip() if cut_start else first, marked)
+    last, marked = runs[-1][0].rstrip(), runs[-1][1]
+    cut_end = not marked and last.endswith(ELLIPSIS)
+    runs[-1] = (last.removesuffix(ELLIPSIS).rstrip() if cut_end else last, marked)
+    runs = [run for run in runs if run[0]]
+    plain = "".join(text for text, _ in runs)
+    if not plain:
+        return False, [], False
+    return (cut_start or not (plain[0].isupper() or plain[0].isdigit()), runs,
+            cut_end or plain[-1] not in SENTENCE_END)
 
 
-def _ratings(hit: Hit) -> str:
+def _snippet(hit: Hit) -> list[Run]:
+    """The card's excerpt: the highlights joined by one "…" wherever text is left out, else the summary."""
+    if not hit.highlights:
+        summary = hit.summary if len(hit.summary) <= 300 else hit.summary[:300].rsplit(" ", 1)[0] + " …"
+        return [(summary, False)] if summary else []
+    out: list[Run] = []
+    excerpts = [e for e in (_excerpt(h) for h in hit.highlights) if e[1]]
+    for n, (cut_start, runs, cut_end) in enumerate(excerpts):
+        if n:
+            out.append((f" {ELLIPSIS} ", False))
+        elif cut_start:
+            out.append((f"{ELLIPSIS} ", False))
+        out += runs
+        if cut_end and n == len(excerpts) - 1:
+            out.append((f" {ELLIPSIS}", False))
+    return out
+
+
+def _ratings(hit: Hit) -> dict[str, str] | None:
     ratings = getattr(hit, "ratings", None)
     if not ratings:
-        return ""
+        return None
     count, mean = int(ratings.get("regions") or 0), ratings.get("mean")
     text = f"rated by {count} region{'' if count == 1 else 's'}"
     if mean is not None:
@@ -144,64 +163,49 @@ def _ratings(hit: Hit) -> str:
     return _badge(text, "rating", "ratings given in peer-learning workshops (1-5)")
 
 
-def render_hit(hit: Hit, rank: int) -> str:
-    """Return one result card as HTML."""
-    orig = f'<span class="kb-orig">{esc(hit.original_title)}</span>' if hit.original_title else ""
-    meta = [esc(hit.region_name)]
+def _card(hit: Hit, rank: int) -> dict[str, Any]:
+    """One hit as the card template needs it: plain strings, labels instead of slugs."""
+    meta = [hit.region_name]
     countries = ", ".join(country_name(c) for c in hit.country)
     if countries and countries != hit.region_name:  # Lithuania, Slovenia: region and country are one
-        meta.append(esc(countries))
+        meta.append(countries)
     if hit.start_year:
-        meta.append(f"started {esc(hit.start_year)}")
+        meta.append(f"started {hit.start_year}")
     if hit.lead_organisation:
-        meta.append(f"led by {esc(hit.lead_organisation)}")
+        meta.append(f"led by {hit.lead_organisation}")
     badges = [
         _badge(hit.verification, hit.verification, VERIFICATION_HELP.get(hit.verification, "")),
         _badge(f"evidence: {hit.evidence}", hit.evidence, EVIDENCE_HELP.get(hit.evidence, "")),
         _ratings(hit),
         *(_badge(theme_label(t), "theme") for t in hit.themes),
     ]
-    if hit.highlights:
-        snippet = ""
-        for part in (_excerpt(h) for h in hit.highlights):
-            if snippet.endswith("…") and part.startswith("…"):
-                part = part[1:].lstrip()
-            elif snippet and not snippet.endswith("…") and not part.startswith("…"):
-                part = "… " + part
-            snippet = f"{snippet} {part}" if snippet else part
-    else:
-        snippet = esc(hit.summary if len(hit.summary) <= 300 else hit.summary[:300].rsplit(" ", 1)[0] + " …")
-    snippet = f'<p class="kb-snippet">{snippet}</p>' if snippet else ""
-    why = f'<p class="kb-why"><b>Why it matched:</b> {esc("; ".join(hit.why))}</p>' if hit.why else ""
-    sources = "".join(_source(s) for s in hit.sources[:SOURCES_SHOWN])
-    rest = hit.sources[SOURCES_SHOWN:]
-    if rest:
-        more = f"{len(rest)} more source{'s' if len(rest) > 1 else ''}"
-        sources += (f'<li class="kb-more-sources"><details><summary>{more}</summary>'
-                    f'<ul>{"".join(_source(s) for s in rest)}</ul></details></li>')
-    return (f'<article class="kb-card" data-id="{esc(hit.id)}">'
-            f'<h3><span class="kb-rank">{rank}.</span><span class="kb-title">{esc(hit.title)}</span>{orig}</h3>'
-            f'<div class="kb-meta">{" · ".join(meta)}</div>'
-            f'<div class="kb-badges">{"".join(b for b in badges if b)}</div>'
-            f'{snippet}{why}'
-            f'<ul class="kb-sources">{sources}</ul>'
-            f'<div class="kb-id">{esc(hit.id)}</div></article>')
+    return {"id": hit.id, "rank": rank, "title": hit.title, "original_title": hit.original_title or "",
+            "meta": meta, "badges": [b for b in badges if b], "snippet": _snippet(hit), "why": hit.why,
+            "sources": [_source(s) for s in hit.sources[:SOURCES_SHOWN]],
+            "more_sources": [_source(s) for s in hit.sources[SOURCES_SHOWN:]]}
+
+
+def render_hit(hit: Hit, rank: int) -> str:
+    """Return one result card as HTML."""
+    return render("search_card.j2", card=_card(hit, rank))
 
 
 def render_cards(result: SearchResult, first: int = 1) -> str:
     """Return the hits of `result` as HTML result cards (no widgets needed), with a line saying
-    how many practices match and any notes on how the query was read."""
-    shown = len(result.hits)
-    if result.total == 0:
-        count = '<p class="kb-count kb-empty">No practice matches. Try other words, or fewer filters.</p>'
-    elif shown < result.total:
-        count = (f'<p class="kb-count"><b>{result.total}</b> practices match; showing the best {shown}.</p>')
-    else:
-        verb = "practice matches" if result.total == 1 else "practices match"
-        count = f'<p class="kb-count"><b>{result.total}</b> {verb}.</p>'
-    notes = "".join(f'<p class="kb-note">{esc(n)}</p>' for n in result.notes)
-    cards = "".join(render_hit(h, n) for n, h in enumerate(result.hits, first))
-    return f'<div class="kb-app">{count}{notes}{cards}</div>'
+    how many practices match and any notes on how the query was read. The stylesheet is not in
+    it: a page shows many of these, and includes `render_style()` once."""
+    return render("search_cards.j2", total=result.total, shown=len(result.hits), notes=result.notes,
+                  cards=[_card(h, n) for n, h in enumerate(result.hits, first)])
+
+
+def render_style() -> str:
+    """Return the shared stylesheet, for the one HTML widget of the app that carries it."""
+    return render("search_style.j2")
+
+
+def render_message(message: str) -> str:
+    """Return a one-line message (a bad filter value, no index) as HTML."""
+    return render("search_message.j2", message=message)
 
 
 def summary_text(result: SearchResult) -> str:
@@ -289,7 +293,7 @@ class SearchApp:
         self.more.on_click(lambda _: self._show_more())
 
         self._box = _AppBox(self, children=[
-            w.HTML(STYLE),
+            w.HTML(render_style()),
             w.HBox([self.query, self.button], layout=w.Layout(width="100%")),
             w.HBox([self.region, self.theme, self.country, self.year_from, self.clear],
                    layout=w.Layout(flex_flow="row wrap", margin="0.4rem 0")),
@@ -344,7 +348,7 @@ class SearchApp:
 
     def _fail(self, message: str) -> None:
         self.result, self.error = None, message
-        self.status.value = f'<div class="kb-app"><span class="kb-error">{esc(message)}</span></div>'
+        self.status.value = render_message(message)
         self.results.value = ""
         self.more.layout.display = "none"
         return None

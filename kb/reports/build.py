@@ -15,6 +15,7 @@ from typing import Any
 from kb._version import __version__
 from kb.corpus.checks import check_url
 from kb.errors import MissingData, NotARegion
+from kb.reference.challenges import fmt_number, weakest, weakness
 from kb.reference.data import load_yaml
 from kb.reference.funding import Assessment, assess
 from kb.reference.funding import networks as network_list
@@ -30,7 +31,6 @@ SECTIONS = ("at-a-glance", "indicators", "challenges", "practices", "peers", "pa
             "actions", "workshop-feedback", "sources")
 EVIDENCE_POINTS = {"evaluated": 3.0, "results": 2.0, "outputs": 1.0, "described": 0.0}
 VERIFICATION_POINTS = {"verified": 1.0, "partial": 0.5, "unverified": 0.0}
-MAX_CHALLENGES = 4
 
 
 @dataclass
@@ -176,10 +176,6 @@ def profiles() -> dict[str, dict]:
 
 
 @lru_cache(maxsize=1)
-def challenge_map() -> dict[str, dict]:
-    return {row["indicator"]: row for row in load_yaml("challenge_themes.yaml")}
-
-
 @lru_cache(maxsize=1)
 def s3_domains() -> list[dict]:
     return list(load_yaml("s3_domains.yaml"))
@@ -193,13 +189,6 @@ def _cite_all(cit: Citations, urls: Any, title: str = "") -> tuple[int, ...]:
     return tuple(out)
 
 
-def _num(value: float | None, unit: str = "") -> str | None:
-    if value is None:
-        return None
-    text = f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}" if abs(value) < 10 else f"{value:.1f}"
-    return f"{text} {unit}".strip()
-
-
 # --- sections ---------------------------------------------------------------------------------
 
 
@@ -209,21 +198,21 @@ def build_profile(region: Region, cit: Citations) -> Profile:
     facts: list[Fact] = []
     pop = figure(region, "population")
     pop_cite = cit.cite(indicators()["population"].url, indicators()["population"].source)
-    facts.append(Fact("Population", _num(pop.value), pop.year, (pop_cite,) if pop.value else (), pop.note))
+    facts.append(Fact("Population", fmt_number(pop.value), pop.year, (pop_cite,) if pop.value else (), pop.note))
     gdp = row.get("gdp_meur") or {}
-    facts.append(Fact("GDP", _num(gdp.get("value"), "million EUR") if gdp.get("value") else None,
+    facts.append(Fact("GDP", fmt_number(gdp.get("value"), "million EUR") if gdp.get("value") else None,
                       gdp.get("year"), (cit.cite(indicators()["population"].url),) if gdp.get("value") else (),
                       "sum over the NUTS 2 regions (Eurostat regional accounts)" if gdp.get("value") else ""))
     gdp_pc = row.get("gdp_per_capita_eur") or {}
-    facts.append(Fact("GDP per inhabitant", _num(gdp_pc.get("value"), "EUR") if gdp_pc.get("value") else None,
+    facts.append(Fact("GDP per inhabitant", fmt_number(gdp_pc.get("value"), "EUR") if gdp_pc.get("value") else None,
                       gdp_pc.get("year"), (), "GDP divided by population" if gdp_pc.get("value") else ""))
     pps = figure(region, "gdp_pps_index_eu27")
     ind = indicators()["gdp_pps_index_eu27"]
-    facts.append(Fact("GDP per head in PPS", _num(pps.value, "(EU = 100)"), pps.year,
+    facts.append(Fact("GDP per head in PPS", fmt_number(pps.value, "(EU = 100)"), pps.year,
                       (cit.cite(ind.url, ind.source),) if pps.value else (), pps.note))
     unemployment = figure(region, "unemployment_rate")
     ind = indicators()["unemployment_rate"]
-    facts.append(Fact("Unemployment rate", _num(unemployment.value, "%"), unemployment.year,
+    facts.append(Fact("Unemployment rate", fmt_number(unemployment.value, "%"), unemployment.year,
                       (cit.cite(ind.url, ind.source),) if unemployment.value else (), unemployment.note))
     if row.get("pilot_project"):
         facts.append(Fact("Pilot action project", str(row["pilot_project"]), None, cites[:1]))
@@ -274,27 +263,11 @@ def themes_in(text: str) -> list[str]:
 
 
 def build_challenges(profile: Profile, rows: list[IndicatorRow], cit: Citations) -> list[Challenge]:
-    mapping = challenge_map()
-    scored = []
-    for row in rows:
-        if row.position is None or row.id not in mapping:
-            continue
-        reference = row.peer_position if row.peer_position is not None else 50.0
-        gap = row.position - reference
-        if gap < 0 or row.position < 50:
-            scored.append((min(gap, row.position - 50), row))
-    scored.sort(key=lambda x: (x[0], x[1].id))
-    out = []
-    for gap, row in scored[:MAX_CHALLENGES]:
-        entry = mapping[row.id]
-        parts = [f"{_num(row.region.value)} in {row.region.year}"]
-        if row.peers is not None:
-            parts.append(f"peers' median {_num(row.peers)}")
-        if row.eu.value is not None:
-            parts.append(f"EU median {_num(row.eu.value)}")
-        parts.append(f"unit: {row.unit}")
-        out.append(Challenge(label=entry["challenge"], themes=list(entry["themes"]), detail="; ".join(parts),
-                             indicator=row.id, gap=round(gap, 1), cites=(row.cite,)))
+    cites = {row.id: row.cite for row in rows}
+    found = weakest([weakness(row.id, row.position, row.peer_position, row.region.value, row.region.year, row.peers,
+                              row.eu.value, row.unit) for row in rows])
+    out = [Challenge(label=w.label, themes=list(w.themes), detail=w.detail, indicator=w.indicator, gap=w.gap,
+                     cites=(cites[w.indicator],)) for w in found]
     for text in profile.stated_challenges:
         found = themes_in(text) or []
         out.append(Challenge(label=text, themes=found, detail="stated in the region's sources",

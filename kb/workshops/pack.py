@@ -1,20 +1,22 @@
 """A facilitator's printable pack for one peer-learning session: a card per practice, a timed
 peer-review agenda, and a matchmaking shortlist (pairs of regions where one has a practice
-answering the other's weakest indicators). Plain data here; HTML in `render_pack`."""
+answering the other's weakest indicators). Plain data here; the page is kb/templates/html/pack.j2."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from html import escape
 from pathlib import Path
 from typing import Any
 
-from kb.corpus.records import check_url
-from kb.errors import UsageError
-from kb.reference.regions import regions, resolve_region
+from kb.errors import MissingData, UsageError
+from kb.reference.challenges import MAX_CHALLENGES, Weakness, weakest, weakness
+from kb.reference.indicators import eu_median, figure, indicators, median_of, percentile
+from kb.reference.peers import find_peers
+from kb.reference.regions import Region, regions, resolve_region
 from kb.reference.themes import resolve_theme, themes
 from kb.search.build import read_documents
+from kb.templating import render
 
 BREAK_EVERY = 3
 
@@ -102,34 +104,46 @@ def agenda(cards: list[Card], start: str = "09:30", minutes_per_practice: int = 
     return items
 
 
+def weaknesses(region: Region, limit: int = MAX_CHALLENGES) -> list[Weakness]:
+    """The region's weakest performance indicators that a practice theme can address, weakest
+    first: the rule of the region reports' challenges (kb/reference/challenges.py), so a pack
+    names the weak points the participants' reports name."""
+    try:
+        peers = [regions()[p.region] for p in find_peers(region).peers]
+    except MissingData:  # no structural data: compared with the EU middle only, as in the report
+        peers = []
+    found = []
+    for ind in indicators().values():
+        if ind.kind != "performance" or ind.id == "gdp_pps_index_eu28":
+            continue
+        mine = figure(region, ind.id)
+        base = "gdp_pps_index_eu28" if ind.id == "gdp_pps_index_eu27" and region.country == "UK" else ind.id
+        peer_median = median_of([figure(r, ind.id) for r in peers])
+        position = percentile(base, mine.value, ind.better)
+        peer_position = percentile(ind.id, peer_median, ind.better)
+        found.append(weakness(ind.id, position, peer_position, mine.value, mine.year, peer_median,
+                              eu_median(base, mine.year).value, ind.unit))
+    return weakest(found, limit)
+
+
 def matchmaking(session_regions: list[str], documents: list[dict], limit: int = 10) -> list[Match]:
     """Pairs (giver, receiver): the giver has a practice whose themes answer one of the
-    receiver's weakest indicators (as in the receiver's report)."""
-    from kb.reference.peers import find_peers
-    from kb.reports.build import Citations, build_challenges, build_indicators, build_profile
-
+    receiver's weakest indicators."""
     out: list[Match] = []
     for receiver in session_regions:
-        region = regions()[receiver]
-        cit = Citations()
-        try:
-            peers = find_peers(region)
-        except Exception:
-            peers = None
-        challenges = [c for c in build_challenges(build_profile(region, cit), build_indicators(region, peers, cit), cit)
-                      if c.indicator]
+        weak = weaknesses(regions()[receiver])
         for giver in session_regions:
             if giver == receiver:
                 continue
-            for ch in challenges:
+            for w in weak:
                 docs = [d for d in documents if giver in d["regions"].split(",")
-                        and set(d["themes"].split(",")) & set(ch.themes)]
+                        and set(d["themes"].split(",")) & set(w.themes)]
                 if docs:
                     best = max(docs, key=lambda d: (EVIDENCE_ORDER.index(d["evidence"]), d["id"]))
-                    hit = sorted(set(best["themes"].split(",")) & set(ch.themes))
-                    why = (f"{_name(receiver)} shows {ch.label} ({ch.detail}); {_name(giver)}'s practice answers it "
+                    hit = sorted(set(best["themes"].split(",")) & set(w.themes))
+                    why = (f"{_name(receiver)} shows {w.label} ({w.detail}); {_name(giver)}'s practice answers it "
                            f"through {', '.join(themes()[t].label.lower() for t in hit)}")
-                    out.append(Match(giver, receiver, best["id"], best["title"], why, ch.gap or 0.0))
+                    out.append(Match(giver, receiver, best["id"], best["title"], why, w.gap))
                     break
     out.sort(key=lambda m: (m.gap, m.receiver, m.giver))
     return out[:limit]
@@ -177,56 +191,24 @@ def suggest_practices(theme: str, documents: list[dict], limit: int = 6) -> list
     return (first + rest)[:limit]
 
 
-def _e(value: object) -> str:
-    return escape("" if value is None else str(value), quote=True)
-
-
-STYLE = """<style>
-.kb-pack{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;line-height:1.45;color:#1d2430}
-.kb-pack h2{border-bottom:2px solid #0b4f8a;padding-bottom:.2rem;margin-top:1.6rem}
-.kb-pack table{border-collapse:collapse;width:100%;font-size:.92rem}
-.kb-pack th,.kb-pack td{border-bottom:1px solid #dde2ea;padding:.3rem .45rem;text-align:left !important;vertical-align:top}
-.kb-pack article.card{border:1px solid #aab4c3;border-radius:.4rem;padding:.3rem 1rem;margin:1rem 0}
-.kb-pack .badge{display:inline-block;border-radius:.7rem;padding:0 .5rem;font-size:.78rem;border:1px solid #aab4c3;background:#f3f5f8}
-.kb-pack .rate{border:1px dashed #888;padding:.4rem;margin:.5rem 0}.kb-pack .meta{color:#3a4656;font-size:.88rem}
-@media print{.kb-pack article.card{break-before:page}.kb-pack a[href]::after{content:none !important}}
-</style>"""
+def _view(pack: Pack) -> dict[str, Any]:
+    """The pack as the template needs it: names and labels instead of slugs."""
+    labels = themes()
+    names = [_name(r) for r in pack.regions]
+    cards = [{"id": c.id, "title": c.title, "region": c.region_name, "evidence": c.evidence,
+              "verification": c.verification, "themes": [labels[t].label for t in c.themes if t in labels],
+              "summary": c.summary, "governance": c.governance, "lessons": c.lessons,
+              "transferability": c.transferability,
+              "sources": [{"url": s.get("url") or "", "title": s.get("title") or s.get("url") or ""}
+                          for s in c.sources]}
+             for c in pack.cards]
+    matches = [{"pair": f"{_name(m.giver)} → {_name(m.receiver)}", "practice": m.practice_title, "why": m.why}
+               for m in pack.matches]
+    footer = {**pack.footer, "corpus_hash": str(pack.footer["corpus_hash"])[:16]}
+    return {"title": pack.title, "date": pack.date, "facilitator": pack.facilitator, "regions": names,
+            "missing": pack.missing, "agenda": pack.agenda, "cards": cards, "matches": matches, "footer": footer}
 
 
 def render_pack(pack: Pack) -> str:
     """Return the pack as HTML: header, agenda, practice cards, matchmaking shortlist."""
-    head = (f"{STYLE}<div class='kb-pack'><h1>{_e(pack.title)}</h1><p class='meta'>{_e(pack.date)}"
-            f"{' · facilitator: ' + _e(pack.facilitator) if pack.facilitator else ''} · regions: "
-            f"{_e(', '.join(_name(r) for r in pack.regions))}</p>")
-    if pack.missing:
-        head += f"<p class='meta'>Not in the corpus (left out): {_e(', '.join(pack.missing))}</p>"
-    rows = "".join(f"<tr><td>{_e(a.start)}</td><td>{a.minutes} min</td><td>{_e(a.title)}</td>"
-                   f"<td>{_e(a.detail)}</td></tr>" for a in pack.agenda)
-    agenda_html = (f"<section id='agenda'><h2>Agenda</h2><table><colgroup><col style='width:10%'><col style='width:10%'>"
-                   f"<col style='width:50%'><col style='width:30%'></colgroup><thead><tr><th>Start</th><th>Length</th><th>Item</th>"
-                   f"<th>How</th></tr></thead><tbody>{rows}</tbody></table></section>")
-    cards = []
-    for c in pack.cards:
-        links = "".join(f"<li><a href='{_e(s['url'])}'>{_e(s['title'])}</a></li>" if check_url(s["url"]) is None
-                        else f"<li>{_e(s['title'])}</li>" for s in c.sources)
-        boxes = "".join(f"<div class='rate'>{_e(_name(r))}: score 1 2 3 4 5 · comment:</div>" for r in pack.regions)
-        cards.append(
-            f"<article class='card' id='card-{_e(c.id)}'><h3>{_e(c.title)}</h3><p class='meta'>{_e(c.region_name)} · "
-            f"<span class='badge'>evidence: {_e(c.evidence)}</span> <span class='badge'>{_e(c.verification)}</span> · "
-            f"{_e(', '.join(themes()[t].label for t in c.themes if t in themes()))}</p>"
-            f"<p>{_e(c.summary)}</p><p><strong>Governance and monitoring.</strong> {_e(c.governance)}</p>"
-            f"<p><strong>Difficulties and lessons.</strong> {_e(c.lessons)}</p>"
-            f"<p><strong>Transferability.</strong> {_e(c.transferability)}</p><p><strong>Sources</strong></p>"
-            f"<ul>{links}</ul>{boxes}</article>")
-    cards_html = f"<section id='practice-cards'><h2>Practice cards</h2>{''.join(cards)}</section>"
-    if pack.matches:
-        items = "".join(f"<tr><td>{_e(_name(m.giver))} → {_e(_name(m.receiver))}</td><td>{_e(m.practice_title)}</td>"
-                        f"<td>{_e(m.why)}</td></tr>" for m in pack.matches)
-        match_html = (f"<section id='matchmaking'><h2>Matchmaking shortlist</h2><table><thead><tr><th>Pair</th>"
-                      f"<th>Practice</th><th>Why</th></tr></thead><tbody>{items}</tbody></table></section>")
-    else:
-        match_html = ("<section id='matchmaking'><h2>Matchmaking shortlist</h2><p>No pair found: no participant has a "
-                      "practice answering another's weakest indicators.</p></section>")
-    foot = (f"<p class='meta'>Transition KB · index build {_e(pack.footer['index_build'])} · corpus "
-            f"{_e(pack.footer['corpus_hash'][:16])} · generated on {_e(pack.footer['generated_on'])}</p></div>")
-    return head + agenda_html + cards_html + match_html + foot
+    return render("pack.j2", pack=_view(pack))
