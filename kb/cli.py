@@ -538,7 +538,7 @@ def _known_practices(index: Path) -> set[str] | None:
     from kb.search.build import read_documents
 
     try:
-        return {d["id"] for d in read_documents(index)[1]}
+        return {d.id for d in read_documents(index)[1]}
     except (IndexMissing, FileNotFoundError):
         return None
 
@@ -678,6 +678,7 @@ def workshop_pack(file: Path, out_dir: Path, start: str, minutes: int, notebook:
 
     from kb.errors import RenderFailed, SessionError
     from kb.notebooks import RenderJob, render_many
+    from kb.reference.themes import themes
     from kb.workshops.sessions import read_session
 
     data, problems = read_session(file)
@@ -687,7 +688,8 @@ def workshop_pack(file: Path, out_dir: Path, start: str, minutes: int, notebook:
     params = {"theme": data["theme"], "regions": data["regions"], "date": str(data["date"]),
               "facilitator": data.get("facilitator") or "", "practices": data["practices"],
               "index_dir": os.path.abspath(index), "start_time": start, "minutes_per_practice": minutes}
-    (outcome,) = render_many(notebook, [RenderJob(name, params)], out_dir, workers=1)
+    title = f"Workshop pack: {themes()[data['theme']].label} · {data['date']}"
+    (outcome,) = render_many(notebook, [RenderJob(name, params, title=title)], out_dir, workers=1)
     if not outcome.ok:
         raise RenderFailed("the pack", outcome.error or "", outcome.notebook)
     click.echo(f"pack written to {outcome.html}")

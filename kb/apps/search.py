@@ -324,7 +324,7 @@ class SearchApp:
             result = with_workshop_ratings(index.search(text, filters, self.limit), self.workshops_dir,
                                            note_skipped=True)
             counts = self._facet_counts(index, text, filters, result)
-            years = sorted({int(d["start_year"]) for d in index.documents() if d.get("start_year")})
+            years = sorted({d.start_year for d in index.documents() if d.start_year})
         except KBError as exc:
             return self._fail(str(exc))
         except Exception as exc:  # a web page shows one line, not a traceback

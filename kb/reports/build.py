@@ -14,6 +14,7 @@ from typing import Any
 
 from kb._version import __version__
 from kb.corpus.checks import check_url
+from kb.corpus.summary import PracticeSummary
 from kb.errors import MissingData, NotARegion
 from kb.reference.challenges import fmt_number, weakest, weakness
 from kb.reference.data import load_yaml
@@ -281,7 +282,7 @@ def _region_name(slug: str) -> str:
 
 
 def build_practices(region: Region, challenges: list[Challenge], peers: PeerResult | None,
-                    documents: list[dict], cit: Citations, limit: int = 8) -> list[MatchedPractice]:
+                    documents: list[PracticeSummary], cit: Citations, limit: int = 8) -> list[MatchedPractice]:
     weights: Counter[str] = Counter()
     for rank, ch in enumerate(challenges):
         for t in ch.themes:
@@ -289,8 +290,7 @@ def build_practices(region: Region, challenges: list[Challenge], peers: PeerResu
     peer_score = {p.region: p.stability for p in peers.peers} if peers else {}
     scored = []
     for doc in documents:
-        doc_themes = [t for t in doc["themes"].split(",") if t]
-        doc_regions = [r for r in doc["regions"].split(",") if r]
+        doc_themes, doc_regions = doc.themes, doc.regions
         hits = [t for t in doc_themes if weights.get(t)]
         if not hits:
             continue
@@ -298,7 +298,7 @@ def build_practices(region: Region, challenges: list[Challenge], peers: PeerResu
         similar = max((peer_score.get(r, 0.0) for r in doc_regions), default=0.0)
         own = region.slug in doc_regions
         pilot = any(r in PILOT_REGIONS for r in doc_regions)
-        quality = EVIDENCE_POINTS.get(doc["evidence"], 0) + VERIFICATION_POINTS.get(doc["verification"], 0)
+        quality = EVIDENCE_POINTS.get(doc.evidence, 0) + VERIFICATION_POINTS.get(doc.verification, 0)
         score = theme_score * 2.0 + similar * 1.5 + (0.5 if pilot else 0.0) + quality * 0.5
         why = [f"answers {', '.join(themes()[t].label.lower() for t in hits)}"]
         if similar:
@@ -308,8 +308,8 @@ def build_practices(region: Region, challenges: list[Challenge], peers: PeerResu
             why.append("from another pilot region")
         if own:
             why.append("your region's own practice")
-        why.append(f"evidence: {doc['evidence']}; {doc['verification']}")
-        scored.append((-score, doc["id"], doc, own, why, score))
+        why.append(f"evidence: {doc.evidence}; {doc.verification}")
+        scored.append((-score, doc.id, doc, own, why, score))
     scored.sort(key=lambda x: (x[0], x[1]))
     out = []
     own_count = 0
@@ -317,13 +317,13 @@ def build_practices(region: Region, challenges: list[Challenge], peers: PeerResu
         if own and own_count >= 2:
             continue
         own_count += own
-        cites = tuple(cit.cite(s["url"], s["title"]) for s in doc["sources"] if check_url(s["url"]) is None)
+        cites = tuple(cit.cite(s.url, s.title) for s in doc.sources if check_url(s.url) is None)
         out.append(MatchedPractice(
-            id=doc["id"], title=doc["title"], region=doc["region"], region_name=_region_name(doc["region"]),
-            own=own, score=round(score, 2), why=why, themes=[t for t in doc["themes"].split(",") if t],
-            evidence=doc["evidence"], verification=doc["verification"], lead_organisation=doc["lead_organisation"],
-            start_year=doc.get("start_year") or None, summary=doc["summary"], governance=doc.get("governance", ""),
-            transferability=doc.get("transferability", ""), cites=cites,
+            id=doc.id, title=doc.title, region=doc.region, region_name=_region_name(doc.region),
+            own=own, score=round(score, 2), why=why, themes=list(doc.themes),
+            evidence=doc.evidence, verification=doc.verification, lead_organisation=doc.lead_organisation,
+            start_year=doc.start_year, summary=doc.summary, governance=doc.governance,
+            transferability=doc.transferability, cites=cites,
         ))
         if len(out) >= limit:
             break
@@ -342,12 +342,12 @@ def region_domains(slug: str) -> set[str]:
 
 
 def build_partners(region: Region, challenges: list[Challenge], peers: PeerResult | None,
-                   documents: list[dict], cit: Citations) -> list[Partner]:
+                   documents: list[PracticeSummary], cit: Citations) -> list[Partner]:
     wanted = {t for ch in challenges for t in ch.themes}
-    by_region: dict[str, list[dict]] = defaultdict(list)
+    by_region: dict[str, list[PracticeSummary]] = defaultdict(list)
     for doc in documents:
-        if {t for t in doc["themes"].split(",") if t} & wanted:
-            for r in doc["regions"].split(","):
+        if set(doc.themes) & wanted:
+            for r in doc.regions:
                 if r and r != region.slug and r not in ("multi-region", "eu"):
                     by_region[r].append(doc)
     mine = region_domains(region.slug)
@@ -374,9 +374,9 @@ def build_partners(region: Region, challenges: list[Challenge], peers: PeerResul
             reasons.append("structurally similar region (see peers)")
         docs = by_region.get(slug, [])
         if docs:
-            names = "; ".join(d["title"] for d in docs[:3])
+            names = "; ".join(d.title for d in docs[:3])
             reasons.append(f"{len(docs)} practice(s) in your challenge themes: {names}")
-            cites += [cit.cite(d["sources"][0]["url"], d["sources"][0]["title"]) for d in docs[:3]]
+            cites += [cit.cite(d.sources[0].url, d.sources[0].title) for d in docs[:3]]
         shared = sorted(mine & region_domains(slug))
         if shared and kind == "pilot":
             reasons.append("shares S3 domains: " + ", ".join(labels[s] for s in shared))
@@ -459,7 +459,7 @@ def build_report(region_name: str, index_dir: Path | str = "build/index", worksh
     partners = build_partners(region, challenges, peers, documents, cit)
     funding = build_funding(region, cit)
     actions = build_actions(challenges, practices, funding, cit)
-    own = {d["id"] for d in documents if region.slug in d["regions"].split(",")}
+    own = {d.id for d in documents if region.slug in d.regions}
     feedback = feedback_for(region.slug, Path(workshops_dir), own)
     footer = {
         "kb_version": __version__,

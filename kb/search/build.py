@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from kb._version import __version__
 from kb.corpus.records import Practice, load_corpus
+from kb.corpus.summary import PracticeSummary, summarise
 from kb.errors import IndexBusy, IndexDamaged, IndexMissing, IndexOutdated, IndexPathTaken, KBError
 from kb.files import exclusive_lock, fsync_dir, write_atomic, write_json
 from kb.reference.regions import regions
@@ -42,7 +43,7 @@ DOCUMENTS = "documents.json"
 MANIFEST = "manifest.json"
 CHECKSUMS = "checksums.json"
 """Size and sha256 of every file of a generation but the manifest: what `verify` checks."""
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 KEEP_GENERATIONS = 2
 # What reading a generation whose files were altered in place raises (not OSError: a full disk
 # or a missing permission is the user's to fix, not a reason to rebuild).
@@ -284,7 +285,7 @@ def _add(writer: Any, practice: Practice, words: Counter[str]) -> dict[str, Any]
     fields = document(practice)
     writer.add_document(**fields)
     words.update(doc_words(fields))
-    return {k: v for k, v in fields.items() if k not in ("body", "region_names")}
+    return summarise(practice, plain_text).to_stored()
 
 
 @contextmanager
@@ -538,9 +539,9 @@ def resolve(index_dir: Path) -> Path:
     return real
 
 
-def read_documents(index_dir: Path) -> tuple[IndexInfo, list[dict[str, Any]]]:
-    """Return the stamp and the stored fields of every practice (sorted by id) of the current
-    generation, without opening Whoosh: what reports need, at a fraction of the cost."""
+def read_documents(index_dir: Path) -> tuple[IndexInfo, list[PracticeSummary]]:
+    """Return the stamp and the summary of every practice (sorted by id) of the current
+    generation, without opening Whoosh: what reports and packs need, at a fraction of the cost."""
     real = resolve(index_dir)
     info = read_stamp(index_dir)
     if info.schema_version != SCHEMA_VERSION:
@@ -549,7 +550,7 @@ def read_documents(index_dir: Path) -> tuple[IndexInfo, list[dict[str, Any]]]:
     try:
         with open(real / DOCUMENTS, encoding="utf-8") as fh:
             docs = json.load(fh)
-        return info, sorted(docs, key=lambda d: d["id"])
+        return info, sorted((PracticeSummary.from_stored(d) for d in docs), key=lambda d: d.id)
     except (ValueError, TypeError, KeyError) as exc:
         raise IndexDamaged(str(index_dir), f"{DOCUMENTS} cannot be read ({exc.__class__.__name__})") from exc
 

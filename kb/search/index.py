@@ -21,6 +21,7 @@ from whoosh import index as whoosh_index
 from whoosh.query import And, AndMaybe, AndNot, Every, NumericRange, Or, Phrase, Prefix, Query, Term
 from whoosh.reading import TermNotFound
 
+from kb.corpus.summary import PracticeSummary
 from kb.errors import IndexDamaged, IndexOutdated, NotFound, UsageError
 from kb.reference.regions import regions, resolve_country, resolve_region
 from kb.reference.themes import resolve_theme, themes
@@ -196,7 +197,7 @@ class Index:
         except (*_DAMAGE, ValueError, KeyError, TypeError, IndexError, whoosh_index.IndexError) as exc:
             raise IndexDamaged(str(self.path), f"{type(exc).__name__} while opening it") from exc
         self._lock = threading.Lock()
-        self._documents: list[dict[str, Any]] | None = None
+        self._documents: list[PracticeSummary] | None = None
         self._facets: dict[int, tuple[tuple[str, ...], ...]] | None = None
 
     def close(self) -> None:
@@ -323,19 +324,19 @@ class Index:
             for f in ("title", "body"):
                 origins[(f, t)] = f'shares the key term "{t}"'
             clauses.append(Or([Term("title", t, boost=weight), Term("body", t, boost=weight)]))
-        for slug in doc["themes"].split(","):
-            if slug:
-                origins[("themes", slug)] = f"shares the theme {slug}"
-                clauses.append(Term("themes", slug, boost=THEME_BOOST))
+        for slug in PracticeSummary.from_stored(doc).themes:
+            origins[("themes", slug)] = f"shares the theme {slug}"
+            clauses.append(Term("themes", slug, boost=THEME_BOOST))
         query = AndNot(Or(clauses), Term("id", practice_id)) if clauses else Every()
         return self._run(f"similar:{practice_id}", query, origins, filters or Filters(), limit, False, [], [])
 
     @_guarded
-    def documents(self) -> list[dict[str, Any]]:
-        """Return the stored fields of every practice, sorted by id (read once per open index)."""
+    def documents(self) -> list[PracticeSummary]:
+        """Return the summary of every practice, sorted by id (read once per open index)."""
         if self._documents is None:
             with self._lock:
-                self._documents = sorted(self._searcher.all_stored_fields(), key=lambda d: d["id"])
+                self._documents = sorted((PracticeSummary.from_stored(d) for d in self._searcher.all_stored_fields()),
+                                         key=lambda d: d.id)
         return self._documents
 
     def _run(self, text: str, query: Query, origins: dict[tuple[str, str], str], filters: Filters,
@@ -425,15 +426,15 @@ class Index:
                 if frag:
                     snippets.append(frag)
                     break
-        region = doc["region"]
+        practice = PracticeSummary.from_stored(doc)
         known = regions()
         return Hit(
-            id=doc["id"], title=doc["title"], region=region,
-            region_name=known[region].name if region in known else region,
-            country=[c.upper() for c in doc["country"].split(",") if c],
-            themes=[t for t in doc["themes"].split(",") if t], score=round(float(hit.score or 0.0), 4),
-            highlights=snippets, url=doc["sources"][0]["url"], why=reasons, summary=doc["summary"],
-            original_title=doc.get("original_title") or None, lead_organisation=doc["lead_organisation"],
-            start_year=doc.get("start_year") or None, verification=doc["verification"],
-            evidence=doc["evidence"], sources=doc["sources"], path=doc["path"],
+            id=practice.id, title=practice.title, region=practice.region,
+            region_name=known[practice.region].name if practice.region in known else practice.region,
+            country=[c.upper() for c in practice.countries], themes=list(practice.themes),
+            score=round(float(hit.score or 0.0), 4), highlights=snippets, url=practice.url, why=reasons,
+            summary=practice.summary, original_title=practice.original_title,
+            lead_organisation=practice.lead_organisation, start_year=practice.start_year,
+            verification=practice.verification, evidence=practice.evidence,
+            sources=[{"url": s.url, "title": s.title} for s in practice.sources], path=practice.path,
         )

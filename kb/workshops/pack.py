@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kb.corpus.summary import PracticeSummary
 from kb.errors import MissingData, UsageError
 from kb.reference.challenges import MAX_CHALLENGES, Weakness, weakest, weakness
 from kb.reference.indicators import eu_median, figure, indicators, median_of, percentile
@@ -126,7 +127,7 @@ def weaknesses(region: Region, limit: int = MAX_CHALLENGES) -> list[Weakness]:
     return weakest(found, limit)
 
 
-def matchmaking(session_regions: list[str], documents: list[dict], limit: int = 10) -> list[Match]:
+def matchmaking(session_regions: list[str], documents: list[PracticeSummary], limit: int = 10) -> list[Match]:
     """Pairs (giver, receiver): the giver has a practice whose themes answer one of the
     receiver's weakest indicators."""
     out: list[Match] = []
@@ -136,14 +137,13 @@ def matchmaking(session_regions: list[str], documents: list[dict], limit: int = 
             if giver == receiver:
                 continue
             for w in weak:
-                docs = [d for d in documents if giver in d["regions"].split(",")
-                        and set(d["themes"].split(",")) & set(w.themes)]
+                docs = [d for d in documents if giver in d.regions and set(d.themes) & set(w.themes)]
                 if docs:
-                    best = max(docs, key=lambda d: (EVIDENCE_ORDER.index(d["evidence"]), d["id"]))
-                    hit = sorted(set(best["themes"].split(",")) & set(w.themes))
+                    best = max(docs, key=lambda d: (EVIDENCE_ORDER.index(d.evidence), d.id))
+                    hit = sorted(set(best.themes) & set(w.themes))
                     why = (f"{_name(receiver)} shows {w.label} ({w.detail}); {_name(giver)}'s practice answers it "
                            f"through {', '.join(themes()[t].label.lower() for t in hit)}")
-                    out.append(Match(giver, receiver, best["id"], best["title"], why, w.gap))
+                    out.append(Match(giver, receiver, best.id, best.title, why, w.gap))
                     break
     out.sort(key=lambda m: (m.gap, m.receiver, m.giver))
     return out[:limit]
@@ -156,7 +156,7 @@ def build_pack(theme: str, session_regions: list[str], date: str, practices: lis
     theme = resolve_theme(theme)
     slugs = list(dict.fromkeys(resolve_region(r).slug for r in session_regions))
     info, documents = read_documents(Path(index_dir))
-    by_id = {d["id"]: d for d in documents}
+    by_id = {d.id: d for d in documents}
     chosen = practices or suggest_practices(theme, documents)
     cards = []
     missing = []
@@ -165,9 +165,9 @@ def build_pack(theme: str, session_regions: list[str], date: str, practices: lis
         if d is None:
             missing.append(pid)
             continue
-        cards.append(Card(d["id"], d["title"], _name(d["region"]), d["summary"], d.get("governance", ""),
-                          d["evidence"], d["verification"], d.get("lessons", ""), d.get("transferability", ""),
-                          [t for t in d["themes"].split(",") if t], d["sources"]))
+        cards.append(Card(d.id, d.title, _name(d.region), d.summary, d.governance, d.evidence, d.verification,
+                          d.lessons, d.transferability, list(d.themes),
+                          [{"url": s.url, "title": s.title} for s in d.sources]))
     return Pack(
         title=f"Peer-learning session: {themes()[theme].label}", theme=theme, date=date, facilitator=facilitator,
         regions=slugs, cards=cards, agenda=agenda(cards, start, minutes_per_practice),
@@ -180,14 +180,14 @@ def build_pack(theme: str, session_regions: list[str], date: str, practices: lis
 EVIDENCE_ORDER = ("described", "outputs", "results", "evaluated")
 
 
-def suggest_practices(theme: str, documents: list[dict], limit: int = 6) -> list[str]:
+def suggest_practices(theme: str, documents: list[PracticeSummary], limit: int = 6) -> list[str]:
     """Return the ids of the best-evidenced practices with `theme`, one per region first."""
-    ranked = sorted((d for d in documents if theme in d["themes"].split(",")),
-                    key=lambda d: (-EVIDENCE_ORDER.index(d["evidence"]), d["verification"] != "verified", d["id"]))
+    ranked = sorted((d for d in documents if theme in d.themes),
+                    key=lambda d: (-EVIDENCE_ORDER.index(d.evidence), d.verification != "verified", d.id))
     first, rest, seen = [], [], set()
     for d in ranked:
-        (rest if d["region"] in seen else first).append(d["id"])
-        seen.add(d["region"])
+        (rest if d.region in seen else first).append(d.id)
+        seen.add(d.region)
     return (first + rest)[:limit]
 
 
