@@ -1,4 +1,4 @@
-"""Reading and checking practice records (kb/corpus.py)."""
+"""Reading and checking practice records (kb/corpus/records.py, kb/corpus/checks.py)."""
 
 from __future__ import annotations
 

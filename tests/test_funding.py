@@ -1,4 +1,4 @@
-"""Funding and collaboration instruments against a region (kb/funding.py)."""
+"""Funding and collaboration instruments against a region (kb/reference/funding.py)."""
 
 from __future__ import annotations
 

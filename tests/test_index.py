@@ -1,4 +1,4 @@
-"""Building the index: stamps, the atomic swap, failed and concurrent builds (kb/index.py)."""
+"""Building the index: stamps, the atomic swap, failed and concurrent builds (kb/search/build.py)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Indicator figures and their aggregation rules (kb/indicators.py)."""
+"""Indicator figures and their aggregation rules (kb/reference/indicators.py)."""
 
 from __future__ import annotations
 

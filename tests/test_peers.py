@@ -1,4 +1,4 @@
-"""Structural peers (kb/peers.py)."""
+"""Structural peers (kb/reference/peers.py)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The query pipeline, step by step (kb/query.py, kb/text.py)."""
+"""The query pipeline, step by step (kb/search/query.py, kb/text.py)."""
 
 from __future__ import annotations
 

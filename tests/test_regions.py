@@ -1,4 +1,4 @@
-"""Regions and their names and codes (kb/regions.py)."""
+"""Regions and their names and codes (kb/reference/regions.py)."""
 
 from __future__ import annotations
 

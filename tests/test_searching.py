@@ -1,4 +1,4 @@
-"""Searching an index: ranking, why-it-matched, facets, filters, odd input (kb/searching.py)."""
+"""Searching an index: ranking, why-it-matched, facets, filters, odd input (kb/search/index.py)."""
 
 from __future__ import annotations
 

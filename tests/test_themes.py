@@ -1,4 +1,4 @@
-"""The theme vocabulary (kb/themes.py, kb/data/themes.yaml)."""
+"""The theme vocabulary (kb/reference/themes.py, kb/data/themes.yaml)."""
 
 from __future__ import annotations
 

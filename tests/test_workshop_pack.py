@@ -1,4 +1,4 @@
-"""Workshop packs: agenda, matchmaking, cards, and the CLI around sessions (kb/workshop_pack.py)."""
+"""Workshop packs: agenda, matchmaking, cards, and the CLI around sessions (kb/workshops/pack.py)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Workshop session records: create, rate, act, validate; atomic and locked writes (kb/workshops.py)."""
+"""Workshop session records: create, rate, act, validate; atomic and locked writes (kb/workshops/sessions.py)."""
 
 from __future__ import annotations
 

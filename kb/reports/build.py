@@ -1,6 +1,6 @@
 """A region's peer-learning report as plain data: one builder per section, in the order of
 SECTIONS. The notebook notebooks/region_report.ipynb calls `build_report` and renders the
-result with kb/report_html.py; nothing here knows about HTML."""
+result with kb/reports/html.py; nothing here knows about HTML."""
 
 from __future__ import annotations
 
