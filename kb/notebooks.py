@@ -51,10 +51,12 @@ KERNEL_START_ATTEMPTS = 3
 
 @dataclass(frozen=True)
 class RenderJob:
-    """One report to render: `name` is the output stem (a region slug), `parameters` go to papermill."""
+    """One report to render: `name` is the output stem (a region slug), `parameters` go to papermill,
+    `title` is the page's browser title (empty: the notebook's own title, else nbconvert's "Notebook")."""
 
     name: str
     parameters: dict[str, Any]
+    title: str = ""
 
 
 @dataclass(frozen=True)
@@ -94,15 +96,18 @@ def _exporter() -> HTMLExporter:
     return _EXPORTER
 
 
-def export_html(nb: NotebookNode) -> str:
+def export_html(nb: NotebookNode, title: str = "") -> str:
     """Offline HTML of an executed notebook: outputs only, no parameter cells, no external scripts.
 
     The notebook is not changed: widget state (which would add a CDN loader for the widget
-    manager) is dropped from a copy.
+    manager) is dropped from a copy, and `title` is set on that copy, where the lab template
+    looks for the page's `<title>`.
     """
-    if "widgets" in nb.get("metadata", {}):
+    if "widgets" in nb.get("metadata", {}) or title:
         nb = copy.deepcopy(nb)
-        del nb.metadata["widgets"]
+        nb.metadata.pop("widgets", None)
+        if title:
+            nb.metadata["title"] = title
     body, _ = _exporter().from_notebook_node(nb)
     return body
 
@@ -188,7 +193,7 @@ def render_one(notebook: Path, job: RenderJob, out_dir: Path, kernel_name: str =
         finally:
             if _whole_notebook(tmp_nb):
                 os.replace(tmp_nb, nb_path)
-        write_atomic(html_path, export_html(executed))
+        write_atomic(html_path, export_html(executed, job.title))
     except Exception as exc:
         error = _describe(exc)
     finally:

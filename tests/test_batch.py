@@ -37,7 +37,7 @@ def test_one_failing_region_does_not_stop_the_others(fixture_index: Path, tmp_pa
                               generated_on="2026-01-01")
     assert [o.name for o in outcomes] == ["saxony", "eu", "greater-manchester"]
     assert [o.ok for o in outcomes] == [True, False, True]
-    assert "not a region a report can be made for" in (outcomes[1].error or "")
+    assert "is not a region but a grouping of practices" in (outcomes[1].error or "")
     assert Path(outcomes[1].notebook).exists() and not (out / "eu.html").exists()
     page = (out / "saxony.html").read_text(encoding="utf-8")
     refs = Refs()
@@ -46,6 +46,7 @@ def test_one_failing_region_does_not_stop_the_others(fixture_index: Path, tmp_pa
                              "funding", "actions", "sources"]
     assert refs.external == []
     assert "region = " not in page
+    assert "<title>Saxony: peer-learning report · Transition KB</title>" in page
     index = (out / "index.html").read_text(encoding="utf-8")
     assert "saxony.html" in index and "failed:" in index and "greater-manchester.html" in index
 

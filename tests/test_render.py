@@ -86,6 +86,17 @@ def test_render_one_writes_html_and_executed_notebook(tmp_path: Path) -> None:
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")], "temporary files left behind"
 
 
+def test_job_title_is_the_page_title_and_jupyterlab_css_is_left_out(tmp_path: Path) -> None:
+    outcome = render_one(HELLO, RenderJob("saxony", {"name": "Saxony"}, title="Saxony <&> report"), tmp_path)
+
+    assert outcome.ok, outcome.error
+    html = Path(outcome.html or "").read_text(encoding="utf-8")
+    assert "<title>Saxony &lt;&amp;&gt; report</title>" in html
+    assert "--jp-layout-color0" not in html  # JupyterLab's index.css and theme, about 250 KB
+    assert len(html.encode()) < 50_000
+    assert "title" not in nbformat.read(tmp_path / "saxony.ipynb", as_version=4).metadata
+
+
 def test_report_has_print_css() -> None:
     nb = nbformat.read(HELLO, as_version=4)
     html = export_html(nb)

@@ -98,6 +98,7 @@ def test_practices_say_why_and_cite_sources(saxony) -> None:  # type: ignore[no-
 
 def test_actions_cite_a_practice_in_the_report(saxony) -> None:  # type: ignore[no-untyped-def]
     shown = {p.id for p in saxony.practices}
+    assert saxony.actions
     for action in saxony.actions:
         assert action.practice in shown and action.cites
 
@@ -135,8 +136,8 @@ def test_record_text_is_escaped(hostile_index: Path) -> None:
     assert c.scripts == []
     assert c.handlers == []
     assert not [r for r in c.refs if "evil" in r[1] or r[1] == "x"]
-    assert "&lt;script&gt;alert(&quot;title&quot;)&lt;/script&gt;" in html
-    assert "&lt;img src=x onerror=alert(&#x27;gov&#x27;)&gt;" in html
+    assert "&lt;script&gt;alert(&#34;title&#34;)&lt;/script&gt;" in html
+    assert "&lt;img src=x onerror=alert(&#39;gov&#39;)&gt;" in html
 
 
 def test_feedback_section_only_when_ratings_exist(fixture_index: Path, tmp_path: Path) -> None:
@@ -169,5 +170,5 @@ def test_uk_region_report(fixture_index: Path) -> None:
 def test_pseudo_regions_have_no_report(fixture_index: Path) -> None:
     from kb.errors import KBError
 
-    with pytest.raises(KBError, match="not a region a report can be made for"):
+    with pytest.raises(KBError, match="is not a region but a grouping of practices"):
         build_report("multi-region", index_dir=fixture_index)

@@ -1,84 +1,157 @@
-"""Small SVG charts written by hand: no plotting library in the report kernel, crisp when
-printed, and every label escaped."""
+"""Geometry of the report's small charts, drawn by hand as SVG: no plotting library in the report
+kernel, and crisp when printed. This module only computes positions and sizes as plain numbers;
+the markup is in `kb/templates/html/charts.j2`, where autoescaping covers every label."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from html import escape
 
 WIDTH = 680
 LABEL_W = 250
 ROW_H = 26
 PAD = 12
+#: Space above the first row for the tick labels, and below the last one for the legend.
+HEAD_H = 30
+LEGEND_H = 28
+
+#: Each series' colour and shape, so the three stay apart in greyscale print too.
+SERIES = {
+    "region": ("#0b4f8a", "circle", 6),
+    "peers": ("#d9822b", "diamond", 6),
+    "pilots": ("#3c8d40", "square", 5),
+}
+LEGEND = (("region", "this region"), ("peers", "peers' median"), ("pilots", "pilot regions' median"))
 
 
 @dataclass(frozen=True)
 class StripRow:
+    """One indicator's positions among EU regions, 0-100 with 100 best (None: no data)."""
+
     label: str
     region: float | None
     peers: float | None
     pilots: float | None
 
 
-MARKERS = {
-    "region": ("#0b4f8a", "circle"),
-    "peers": ("#d9822b", "diamond"),
-    "pilots": ("#3c8d40", "square"),
-}
+@dataclass(frozen=True)
+class Marker:
+    """A point centred on (x, y); `half` is the circle's radius or half the square's or diamond's width."""
+
+    kind: str
+    shape: str
+    color: str
+    x: float
+    y: float
+    half: float
+    title: str
+
+    @property
+    def points(self) -> tuple[tuple[float, float], ...]:
+        """The diamond's corners: top, right, bottom, left."""
+        x, y, h = self.x, self.y, self.half
+        return (x, round(y - h, 1)), (round(x + h, 1), y), (x, round(y + h, 1)), (round(x - h, 1), y)
+
+    @property
+    def box(self) -> tuple[float, float, float]:
+        """The square's left, top and side."""
+        return round(self.x - self.half, 1), round(self.y - self.half, 1), self.half * 2
 
 
-def _marker(kind: str, x: float, y: float, title: str) -> str:
-    color, shape = MARKERS[kind]
-    tip = f"<title>{escape(title)}</title>"
-    if shape == "circle":
-        return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="6" fill="{color}">{tip}</circle>'
-    if shape == "diamond":
-        pts = f"{x:.1f},{y - 6:.1f} {x + 6:.1f},{y:.1f} {x:.1f},{y + 6:.1f} {x - 6:.1f},{y:.1f}"
-        return f'<polygon points="{pts}" fill="{color}" opacity="0.9">{tip}</polygon>'
-    return f'<rect x="{x - 5:.1f}" y="{y - 5:.1f}" width="10" height="10" fill="{color}" opacity="0.9">{tip}</rect>'
+@dataclass(frozen=True)
+class Tick:
+    """A vertical grid line at a percentile, labelled above the rows."""
+
+    x: float
+    label: str
+    median: bool
 
 
-def position_strip(rows: list[StripRow], title: str) -> str:
-    """Return an SVG: one row per indicator, the region's position among EU regions (0-100,
-    right = better) with the medians of its peers and of the pilot regions."""
+@dataclass(frozen=True)
+class Line:
+    """One indicator's row: a shaded band on every other row, the label right-aligned at the
+    label column's edge, `text_y` the baseline of its texts."""
+
+    label: str
+    top: float
+    shaded: bool
+    text_y: float
+    markers: tuple[Marker, ...]
+    no_data: bool
+
+
+@dataclass(frozen=True)
+class LegendItem:
+    marker: Marker
+    text: str
+    text_x: float
+    text_y: float
+
+
+@dataclass(frozen=True)
+class Strip:
+    """The position strip: everything its template needs, in SVG user units."""
+
+    title: str
+    width: int
+    height: int
+    label_x: int
+    plot_x: int
+    no_data_x: int
+    row_h: int
+    grid_top: float
+    grid_bottom: float
+    tick_label_y: float
+    ticks: tuple[Tick, ...]
+    lines: tuple[Line, ...]
+    legend: tuple[LegendItem, ...]
+
+
+@dataclass(frozen=True)
+class Bar:
+    """A small horizontal bar for a share between 0 and 1: `fill` of `width` is coloured."""
+
+    width: int
+    height: int
+    fill: float
+    color: str
+    label: str
+
+
+def _marker(kind: str, x: float, y: float, title: str) -> Marker:
+    color, shape, half = SERIES[kind]
+    return Marker(kind, shape, color, round(x, 1), round(y, 1), half, title)
+
+
+def position_strip(rows: list[StripRow], title: str) -> Strip:
+    """One row per indicator: the region's position among EU regions (0-100, right = better)
+    with the medians of its peers and of the pilot regions."""
+    plot_x = LABEL_W + PAD
     plot_w = WIDTH - LABEL_W - 2 * PAD
-    height = PAD * 2 + 30 + ROW_H * len(rows) + 28
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" width="100%" '
-           f'role="img" aria-label="{escape(title)}" font-family="sans-serif" font-size="12">',
-           f"<title>{escape(title)}</title>"]
-    x0 = LABEL_W + PAD
     top = PAD + 24
-    for q in (0, 25, 50, 75, 100):
-        x = x0 + plot_w * q / 100
-        dash = "" if q == 50 else ' stroke-dasharray="2,3"'
-        out.append(f'<line x1="{x:.1f}" y1="{top - 6}" x2="{x:.1f}" y2="{top + ROW_H * len(rows)}" '
-                   f'stroke="#999"{dash}/>')
-        label = "EU median" if q == 50 else f"{q}"
-        out.append(f'<text x="{x:.1f}" y="{top - 10}" text-anchor="middle" fill="#444">{label}</text>')
+    bottom = top + ROW_H * len(rows)
+
+    def x_of(percentile: float) -> float:
+        return plot_x + plot_w * percentile / 100
+
+    ticks = tuple(Tick(round(x_of(q), 1), "EU median" if q == 50 else str(q), q == 50) for q in (0, 25, 50, 75, 100))
+    lines = []
     for i, row in enumerate(rows):
         y = top + ROW_H * i + ROW_H / 2
-        if i % 2 == 0:
-            out.append(f'<rect x="0" y="{top + ROW_H * i}" width="{WIDTH}" height="{ROW_H}" fill="#f3f5f8"/>')
-        out.append(f'<text x="{LABEL_W}" y="{y + 4:.1f}" text-anchor="end" fill="#222">{escape(row.label)}</text>')
-        if row.region is None:
-            out.append(f'<text x="{x0 + 4}" y="{y + 4:.1f}" fill="#777">no data</text>')
-        for kind in ("pilots", "peers", "region"):
-            value = getattr(row, kind)
-            if value is not None:
-                out.append(_marker(kind, x0 + plot_w * value / 100, y, f"{kind}: {value:.0f}"))
-    legend_y = top + ROW_H * len(rows) + 18
-    lx = PAD
-    for kind, text in (("region", "this region"), ("peers", "peers' median"), ("pilots", "pilot regions' median")):
-        out.append(_marker(kind, lx + 6, legend_y - 4, text))
-        out.append(f'<text x="{lx + 16}" y="{legend_y}" fill="#222">{escape(text)}</text>')
-        lx += 34 + 7 * len(text)
-    out.append("</svg>")
-    return "".join(out)
+        markers = tuple(_marker(kind, x_of(value), y, f"{kind}: {value:.0f}")
+                        for kind in ("pilots", "peers", "region") if (value := getattr(row, kind)) is not None)
+        lines.append(Line(row.label, top + ROW_H * i, i % 2 == 0, round(y + 4, 1), markers, row.region is None))
+    legend_y = bottom + 18
+    legend = []
+    x = PAD
+    for kind, text in LEGEND:
+        legend.append(LegendItem(_marker(kind, x + 6, legend_y - 4, text), text, x + 16, legend_y))
+        x += 34 + 7 * len(text)
+    return Strip(title=title, width=WIDTH, height=PAD * 2 + HEAD_H + ROW_H * len(rows) + LEGEND_H, label_x=LABEL_W,
+                 plot_x=plot_x, no_data_x=plot_x + 4, row_h=ROW_H, grid_top=top - 6, grid_bottom=bottom,
+                 tick_label_y=top - 10, ticks=ticks, lines=tuple(lines), legend=tuple(legend))
 
 
-def bar(share: float, color: str = "#0b4f8a", width: int = 120) -> str:
-    """Return a small inline SVG bar for a share between 0 and 1."""
+def bar(share: float, color: str = "#0b4f8a", width: int = 120) -> Bar:
+    """A bar for `share`, clamped to 0-1, labelled as a whole percentage."""
     share = max(0.0, min(1.0, share))
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="10" viewBox="0 0 {width} 10" '
-            f'role="img" aria-label="{share:.0%}"><rect width="{width}" height="10" fill="#e3e7ee"/>'
-            f'<rect width="{width * share:.1f}" height="10" fill="{color}"/></svg>')
+    return Bar(width=width, height=10, fill=round(width * share, 1), color=color, label=f"{share:.0%}")
