@@ -48,7 +48,7 @@ QUERIES: dict[str, list[dict[str, Any]]] = {
 
 
 @dataclass
-class Figure:
+class Measure:
     """One measured figure, with the floor it is compared to and the target it must meet."""
 
     name: str
@@ -172,30 +172,30 @@ def run(practices: Path, sizes: list[int], reps: int = 3, reports: bool = True, 
 
     say = progress or (lambda _msg: None)
     templates = list(load_corpus(practices).practices)
-    figures: list[Figure] = []
+    figures: list[Measure] = []
     work = Path(tempfile.mkdtemp(prefix="kb-bench-"))
     try:
         say("real corpus")
         real_index = work / "real" / "index"
         samples = _timed(lambda: build_index(practices, real_index, full=True), reps)
-        figures.append(Figure("index build, real corpus", statistics.median(samples), "s", target=3.0,
+        figures.append(Measure("index build, real corpus", statistics.median(samples), "s", target=3.0,
                               samples=samples))
         for size in sizes:
             say(f"{size} generated records")
             root = generate_corpus(templates, size, work / f"corpus-{size}")
             parse = _timed(lambda root=root: _parse_all(root), reps)
             floor_parse = statistics.median(parse)
-            figures.append(Figure(f"floor: read + parse {size} files", floor_parse, "s", samples=parse))
+            figures.append(Measure(f"floor: read + parse {size} files", floor_parse, "s", samples=parse))
             index = work / f"index-{size}"
             build = _timed(lambda root=root, index=index: build_index(root, index, full=True), max(1, reps - 1))
             target = 20.0 if size >= 10000 else 3.0 if size <= 1000 else None
-            figures.append(Figure(f"index build vs parsing, {size} records", statistics.median(build), "s",
+            figures.append(Measure(f"index build vs parsing, {size} records", statistics.median(build), "s",
                                   floor_parse, samples=build))
-            figures.append(Figure(f"index build, {size} records (absolute)", statistics.median(build), "s",
+            figures.append(Measure(f"index build, {size} records (absolute)", statistics.median(build), "s",
                                   target=target, samples=build))
-            figures.append(Figure(f"index build rate, {size} records", size / statistics.median(build), "docs/s"))
+            figures.append(Measure(f"index build rate, {size} records", size / statistics.median(build), "docs/s"))
             gen = Path(read_stamp(index).path)
-            figures.append(Figure(f"index size, {size} records",
+            figures.append(Measure(f"index size, {size} records",
                                   sum(f.stat().st_size for f in gen.rglob("*") if f.is_file()) / 2**20, "MiB"))
             one = sorted(record_files(root))[0]
             parse_one = _timed(lambda one=one: yaml.load(one.read_text(encoding="utf-8").split("\n---", 1)[0][4:],
@@ -203,19 +203,19 @@ def run(practices: Path, sizes: list[int], reps: int = 3, reports: bool = True, 
             floor_one = statistics.median(parse_one)
             edited = _edit_one(root)
             t_edit = _timed(lambda root=root, index=index: build_index(root, index), 1)[0]
-            figures.append(Figure(f"incremental re-index after editing one record, {size}", t_edit, "s", floor_one,
+            figures.append(Measure(f"incremental re-index after editing one record, {size}", t_edit, "s", floor_one,
                                   target=3.0))
             added = edited.parent / "bench-added.md"
             shutil.copy(edited, added)
             added.write_text(added.read_text(encoding="utf-8").replace(f"id: {edited.stem}", "id: bench-added"),
                              encoding="utf-8")
             t_add = _timed(lambda root=root, index=index: build_index(root, index), 1)[0]
-            figures.append(Figure(f"incremental re-index after adding one record, {size}", t_add, "s", floor_one))
+            figures.append(Measure(f"incremental re-index after adding one record, {size}", t_add, "s", floor_one))
             added.unlink()
             t_del = _timed(lambda root=root, index=index: build_index(root, index), 1)[0]
-            figures.append(Figure(f"incremental re-index after deleting one record, {size}", t_del, "s", floor_one))
+            figures.append(Measure(f"incremental re-index after deleting one record, {size}", t_del, "s", floor_one))
             opens = _timed(lambda index=index: Index(index).close(), 5)
-            figures.append(Figure(f"index open, {size} records", statistics.median(opens) * 1000, "ms",
+            figures.append(Measure(f"index open, {size} records", statistics.median(opens) * 1000, "ms",
                                   samples=[x * 1000 for x in opens]))
             say(f"queries on {size} records")
             latencies = measure_queries(index, reps)
@@ -223,9 +223,9 @@ def run(practices: Path, sizes: list[int], reps: int = 3, reports: bool = True, 
             target_q = 20.0 if size <= 1000 else 100.0 if size <= 10000 else None
             for cls, xs in latencies.items():
                 ms = [x * 1000 for x in xs]
-                figures.append(Figure(f"query p95, {cls}, {size}", _quantile(ms, 0.95), "ms", samples=ms))
-            figures.append(Figure(f"query p50, all classes, {size}", _quantile(everything, 0.5), "ms"))
-            figures.append(Figure(f"query p95, all classes, {size}", _quantile(everything, 0.95), "ms",
+                figures.append(Measure(f"query p95, {cls}, {size}", _quantile(ms, 0.95), "ms", samples=ms))
+            figures.append(Measure(f"query p50, all classes, {size}", _quantile(everything, 0.5), "ms"))
+            figures.append(Measure(f"query p95, all classes, {size}", _quantile(everything, 0.95), "ms",
                                   target=target_q))
             shutil.rmtree(root, ignore_errors=True)
         if reports:
@@ -240,7 +240,7 @@ def run(practices: Path, sizes: list[int], reps: int = 3, reports: bool = True, 
     }
 
 
-def _measure_reports(real_index: Path, work: Path, reps: int, workers: int) -> list[Figure]:
+def _measure_reports(real_index: Path, work: Path, reps: int, workers: int) -> list[Measure]:
     import nbformat
 
     from kb.notebooks import RenderJob, render_many, render_one
@@ -262,18 +262,18 @@ def _measure_reports(real_index: Path, work: Path, reps: int, workers: int) -> l
     for i in range(max(5, reps)):
         floor += _timed(lambda i=i: render_one(trivial, RenderJob(f"t{i}", {}), out), 1)
         one += _timed(lambda i=i: render_one(notebook, RenderJob(f"r{i}", {**params, "region": "saxony"}), out), 1)
-    figures = [Figure("floor: start a kernel, run an empty cell (+ HTML)", statistics.median(floor), "s",
+    figures = [Measure("floor: start a kernel, run an empty cell (+ HTML)", statistics.median(floor), "s",
                       samples=floor),
-               Figure("one report (exec + HTML)", statistics.median(one), "s", statistics.median(floor), 1.5, one)]
+               Measure("one report (exec + HTML)", statistics.median(one), "s", statistics.median(floor), 1.5, one)]
     batch_floor, batch = [], []
     for i in range(max(2, reps - 1)):
         batch_floor += _timed(lambda i=i: render_many(trivial, [RenderJob(f"b{i}-{s}", {}) for s in PILOT_REGIONS],
                                                       out, workers=workers), 1)
         batch += _timed(lambda: render_many(notebook, [RenderJob(s, {**params, "region": s}) for s in PILOT_REGIONS],
                                             out, workers=workers), 1)
-    figures.append(Figure(f"floor: 12 trivial notebooks, {workers} workers", min(batch_floor), "s",
+    figures.append(Measure(f"floor: 12 trivial notebooks, {workers} workers", min(batch_floor), "s",
                           samples=batch_floor))
-    figures.append(Figure(f"12 pilot reports, {workers} workers", min(batch), "s", min(batch_floor), 1.5, batch))
+    figures.append(Measure(f"12 pilot reports, {workers} workers", min(batch), "s", min(batch_floor), 1.5, batch))
     return figures
 
 

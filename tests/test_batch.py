@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from html.parser import HTMLParser
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -10,24 +9,9 @@ from click.testing import CliRunner
 from kb.cli import cli
 from kb.reference.regions import regions
 from kb.reports.batch import render_reports, resolve_regions
+from pages import read_page
 
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "region_report.ipynb"
-
-
-class Refs(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.sections: list[str] = []
-        self.external: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = dict(attrs)
-        if tag == "section" and a.get("id"):
-            self.sections.append(a["id"] or "")
-        for name in ("src", "href"):
-            value = a.get(name) or ""
-            if tag in ("script", "link", "img", "iframe") and value and not value.startswith(("data:", "#")):
-                self.external.append(value)
 
 
 def test_one_failing_region_does_not_stop_the_others(fixture_index: Path, tmp_path: Path) -> None:
@@ -40,8 +24,7 @@ def test_one_failing_region_does_not_stop_the_others(fixture_index: Path, tmp_pa
     assert "is not a region but a grouping of practices" in (outcomes[1].error or "")
     assert Path(outcomes[1].notebook).exists() and not (out / "eu.html").exists()
     page = (out / "saxony.html").read_text(encoding="utf-8")
-    refs = Refs()
-    refs.feed(page)
+    refs = read_page(page)
     assert refs.sections == ["at-a-glance", "indicators", "challenges", "practices", "peers", "partnerships",
                              "funding", "actions", "sources"]
     assert refs.external == []

@@ -20,24 +20,14 @@ from urllib.parse import urlsplit
 import pytest
 
 from kb.apps.search import TEMPLATE_ROOT
+from pages import CHROMIUM, CHROMIUM_ARGS, need_chromium
 
-CHROMIUM = Path("/usr/bin/chromium")
 REPO = Path(__file__).resolve().parent.parent
 NOTEBOOK = REPO / "notebooks" / "search.ipynb"
 VOILA = Path(sys.executable).parent / "voila"
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 START_TIMEOUT = 60.0
 WIDGET_TIMEOUT_MS = 30_000
-
-
-def _need_chromium() -> None:
-    if CHROMIUM.exists():
-        return
-    if os.environ.get("CI"):
-        pytest.fail(f"{CHROMIUM} is missing on CI: .ci/run installs Debian's chromium package before `make test`")
-    pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium); CI runs this test")
 
 
 def _free_port() -> int:
@@ -59,7 +49,7 @@ def _stop(proc: subprocess.Popen) -> None:
 @pytest.fixture
 def voila_url(hostile_index: Path, tmp_path: Path) -> Iterator[str]:
     """Serve the search notebook on a free 127.0.0.1 port, reading the hostile fixture index."""
-    _need_chromium()
+    need_chromium()
     port = _free_port()
     env = dict(os.environ, KB_INDEX=str(hostile_index),
                JUPYTER_PATH=os.pathsep.join(p for p in (str(TEMPLATE_ROOT), os.environ.get("JUPYTER_PATH")) if p))

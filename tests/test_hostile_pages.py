@@ -8,11 +8,11 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from test_browser import CHROMIUM, CHROMIUM_ARGS, _need_chromium
 
 from kb.notebooks import RenderJob, render_one
 from kb.reference.regions import regions
 from kb.reports.batch import render_reports
+from pages import CHROMIUM, CHROMIUM_ARGS, need_chromium
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -32,7 +32,7 @@ def pages(hostile_index: Path, tmp_path_factory: pytest.TempPathFactory) -> list
 
 
 def test_hostile_text_is_inert_in_every_page(pages: list[Path]) -> None:
-    _need_chromium()
+    need_chromium()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import nbformat
 import pytest
 
 from kb.notebooks import RenderJob, RenderOutcome, export_html, render_many, render_one
+from pages import read_page
 
 NOTEBOOKS = Path(__file__).parent / "fixtures" / "notebooks"
 HELLO = NOTEBOOKS / "hello.ipynb"  # parameters name="world", fail=False; shows an HTML <section>
@@ -19,32 +18,16 @@ RICH = NOTEBOOKS / "rich.ipynb"  # maths, mermaid, a DataFrame, a matplotlib fig
 FETCHING_TAGS = {"script", "link", "img", "iframe"}
 
 
-class _Refs(HTMLParser):
-    """Collects (tag, attribute, value) of every src/href on tags a browser fetches from."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.refs: list[tuple[str, str, str]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in FETCHING_TAGS:
-            self.refs += [(tag, name, value or "") for name, value in attrs if name in {"src", "href"}]
-
-
 def external_refs(html: str) -> list[tuple[str, str, str]]:
-    """The src/href values of fetching tags that are not relative, a data: URI or a #fragment."""
-    parser = _Refs()
-    parser.feed(html)
-    bad = []
-    for tag, name, value in parser.refs:
-        url = value.strip()
-        parts = urlsplit(url)
-        local = url.startswith("#") or parts.scheme == "data" or (not parts.scheme and not parts.netloc and url != "")
-        if not local:
-            bad.append((tag, name, value))
-        if tag == "script" and any(cdn in url.lower() for cdn in ("cdnjs", "unpkg", "jsdelivr", "mathjax")):
-            bad.append((tag, name, value))
-    return bad
+    """What a page fetches from elsewhere; a CDN script counts once more, even when its URL looks relative."""
+    page = read_page(html)
+    leaving = set(page.external)
+    out = []
+    for ref in page.refs:
+        out += [ref] if ref in leaving else []
+        if ref[0] == "script" and any(cdn in ref[2].lower() for cdn in ("cdnjs", "unpkg", "jsdelivr", "mathjax")):
+            out.append(ref)
+    return out
 
 
 def test_external_refs_check_catches_hosts() -> None:

@@ -2,51 +2,14 @@
 
 from __future__ import annotations
 
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 import yaml
 
-from kb.reports.build import SECTIONS, build_report
+from kb.reports.build import REPORT_SECTIONS, build_report
 from kb.reports.html import render_all
-
-
-class Collector(HTMLParser):
-    """Collects section ids, external references and script elements of an HTML page."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.sections: list[str] = []
-        self.refs: list[tuple[str, str]] = []
-        self.scripts: list[str] = []
-        self.handlers: list[str] = []
-        self._in_script = False
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = dict(attrs)
-        if tag == "section" and a.get("id"):
-            self.sections.append(a["id"] or "")
-        for name in ("src", "href"):
-            if tag in ("script", "link", "img", "iframe") and a.get(name):
-                self.refs.append((tag, a[name] or ""))
-        self.handlers += [k for k in a if k.startswith("on")]
-        if tag == "a" and (a.get("href") or "").lower().startswith("javascript:"):
-            self.handlers.append("javascript-href")
-        self._in_script = tag == "script"
-
-    def handle_endtag(self, tag: str) -> None:
-        self._in_script = False
-
-    def handle_data(self, data: str) -> None:
-        if self._in_script:
-            self.scripts.append(data)
-
-
-def parse(html: str) -> Collector:
-    c = Collector()
-    c.feed(html)
-    return c
+from pages import read_page as parse
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +18,7 @@ def saxony(fixture_index: Path):  # type: ignore[no-untyped-def]
 
 
 def test_sections_in_order_without_feedback(saxony) -> None:  # type: ignore[no-untyped-def]
-    expected = [s for s in SECTIONS if s != "workshop-feedback"]
+    expected = [s for s in REPORT_SECTIONS if s != "workshop-feedback"]
     assert saxony.sections == expected
     assert parse(render_all(saxony)).sections == expected
 
@@ -124,7 +87,7 @@ def test_same_inputs_same_report(fixture_index: Path, saxony) -> None:  # type: 
 
 def test_nothing_in_a_report_loads_from_another_host(saxony) -> None:  # type: ignore[no-untyped-def]
     c = parse(render_all(saxony))
-    assert all(src.startswith("data:") for _, src in c.refs), c.refs
+    assert all(src.startswith("data:") for _, _, src in c.refs), c.refs
 
 
 def test_record_text_is_escaped(hostile_index: Path) -> None:
@@ -135,7 +98,7 @@ def test_record_text_is_escaped(hostile_index: Path) -> None:
     c = parse(html)
     assert c.scripts == []
     assert c.handlers == []
-    assert not [r for r in c.refs if "evil" in r[1] or r[1] == "x"]
+    assert not [r for r in c.refs if "evil" in r[2] or r[2] == "x"]
     assert "&lt;script&gt;alert(&#34;title&#34;)&lt;/script&gt;" in html
     assert "&lt;img src=x onerror=alert(&#39;gov&#39;)&gt;" in html
 
@@ -151,9 +114,9 @@ def test_feedback_section_only_when_ratings_exist(fixture_index: Path, tmp_path:
         "actions": [{"region": "saxony", "text": "Pilot a foresight panel", "owner": "SMWA", "due": "2026-09-30"}],
     }), encoding="utf-8")
     report = build_report("saxony", index_dir=fixture_index, workshops_dir=workshops, generated_on="2026-01-01")
-    assert report.sections == list(SECTIONS)
+    assert report.sections == list(REPORT_SECTIONS)
     html = render_all(report)
-    assert parse(html).sections == list(SECTIONS)
+    assert parse(html).sections == list(REPORT_SECTIONS)
     assert "&lt;b&gt;useful&lt;/b&gt;" in html and "Pilot a foresight panel" in html
     other = build_report("wallonia", index_dir=fixture_index, workshops_dir=workshops, generated_on="2026-01-01")
     assert "workshop-feedback" not in other.sections

@@ -3,7 +3,6 @@ apply facets and show one-line messages for bad values."""
 
 from __future__ import annotations
 
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -12,28 +11,12 @@ from kb.api import open_index
 from kb.apps.search import ANY, TEMPLATE_ROOT, SearchApp, fragment_runs, render_cards, summary_text
 from kb.search.analyzer import stem
 from kb.search.index import Hit, SearchResult, make_filters, snippet
+from pages import Page, read_page
 
 
-class Elements(HTMLParser):
-    """Every start tag with its attributes, and the text, of an HTML fragment."""
-
-    def __init__(self, markup: str):
-        super().__init__(convert_charrefs=True)
-        self.tags: list[tuple[str, dict[str, str | None]]] = []
-        self.text: list[str] = []
-        self.feed(markup)
-        self.close()
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append((tag, dict(attrs)))
-
-    def handle_data(self, data: str) -> None:
-        self.text.append(data)
-
-
-def assert_inert(markup: str) -> Elements:
+def assert_inert(markup: str) -> Page:
     """Fail if `markup` holds a script, an event handler, an embedded frame or a javascript: link."""
-    parsed = Elements(markup)
+    parsed = read_page(markup)
     assert "<script" not in markup.lower()
     for tag, attrs in parsed.tags:
         assert tag in {"div", "p", "span", "b", "mark", "article", "h3", "ul", "li", "a", "details", "summary"}, tag

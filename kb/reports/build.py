@@ -1,5 +1,5 @@
 """A region's peer-learning report as plain data: one builder per section, in the order of
-SECTIONS. The notebook notebooks/region_report.ipynb calls `build_report` and renders the
+REPORT_SECTIONS. The notebook notebooks/region_report.ipynb calls `build_report` and renders the
 result with kb/reports/html.py; nothing here knows about HTML."""
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from kb.search.build import read_documents
 from kb.text import words
 from kb.workshops.sessions import Feedback, feedback_for
 
-SECTIONS = ("at-a-glance", "indicators", "challenges", "practices", "peers", "partnerships", "funding",
+REPORT_SECTIONS = ("at-a-glance", "indicators", "challenges", "practices", "peers", "partnerships", "funding",
             "actions", "workshop-feedback", "sources")
 EVIDENCE_POINTS = {"evaluated": 3.0, "results": 2.0, "outputs": 1.0, "described": 0.0}
 VERIFICATION_POINTS = {"verified": 1.0, "partial": 0.5, "unverified": 0.0}
@@ -168,7 +168,7 @@ class RegionReport:
     @property
     def sections(self) -> list[str]:
         """The ids of the sections this report has, in order."""
-        return [s for s in SECTIONS if s != "workshop-feedback" or self.feedback]
+        return [s for s in REPORT_SECTIONS if s != "workshop-feedback" or self.feedback]
 
 
 @lru_cache(maxsize=1)

@@ -46,7 +46,7 @@ class AgendaItem:
 
 
 @dataclass(frozen=True)
-class Match:
+class Pairing:
     giver: str
     receiver: str
     practice: str
@@ -64,7 +64,7 @@ class Pack:
     regions: list[str]
     cards: list[Card]
     agenda: list[AgendaItem]
-    matches: list[Match]
+    matches: list[Pairing]
     missing: list[str]
     footer: dict[str, Any]
 
@@ -127,10 +127,10 @@ def weaknesses(region: Region, limit: int = MAX_CHALLENGES) -> list[Weakness]:
     return weakest(found, limit)
 
 
-def matchmaking(session_regions: list[str], documents: list[PracticeSummary], limit: int = 10) -> list[Match]:
+def matchmaking(session_regions: list[str], documents: list[PracticeSummary], limit: int = 10) -> list[Pairing]:
     """Pairs (giver, receiver): the giver has a practice whose themes answer one of the
     receiver's weakest indicators."""
-    out: list[Match] = []
+    out: list[Pairing] = []
     for receiver in session_regions:
         weak = weaknesses(regions()[receiver])
         for giver in session_regions:
@@ -143,7 +143,7 @@ def matchmaking(session_regions: list[str], documents: list[PracticeSummary], li
                     hit = sorted(set(best.themes) & set(w.themes))
                     why = (f"{_name(receiver)} shows {w.label} ({w.detail}); {_name(giver)}'s practice answers it "
                            f"through {', '.join(themes()[t].label.lower() for t in hit)}")
-                    out.append(Match(giver, receiver, best.id, best.title, why, w.gap))
+                    out.append(Pairing(giver, receiver, best.id, best.title, why, w.gap))
                     break
     out.sort(key=lambda m: (m.gap, m.receiver, m.giver))
     return out[:limit]
