@@ -29,8 +29,12 @@ FR_2013_TO_2016 = {
 }
 
 
-def is_nuts2(code: str) -> bool:
-    return isinstance(code, str) and len(code) == 4 and not code.endswith("ZZ")
+def is_area(code: str) -> bool:
+    """A country, NUTS 1 or NUTS 2 code, or an EU aggregate (EU27_2020, EU28): the levels a
+    region's figure may be published at. NUTS 3 and the extra-regio "ZZ" codes are left out."""
+    if not isinstance(code, str) or code.endswith("ZZ") or code.endswith("Z"):
+        return False
+    return code.startswith("EU") or 2 <= len(code) <= 4
 
 
 def recode(code: str) -> str:
@@ -48,7 +52,7 @@ def main(shared: Path) -> None:
     parts: list[pd.DataFrame] = []
 
     eurito = pd.read_csv(ind / "eurito_eurostat_long.csv")
-    eurito = eurito[eurito["region_level"] == 2]
+    eurito = eurito[eurito["region_level"].isin([0, 1, 2]) | eurito["region_id"].str.startswith("EU")]
     for source, name in [
         ("rd_e_gerdreg_pc_gdp_total", "gerd_pct_gdp"),
         ("rd_e_gerdreg_pc_gdp_bes", "berd_pct_gdp"),
@@ -62,11 +66,12 @@ def main(shared: Path) -> None:
         ("region_population", "population"),
         ("unemployment_rate_t", "unemployment_rate"),
         ("broadband_access_household", "broadband_households"),
+        ("region_gdp", "gdp_mio_eur"),
     ]:
         parts.append(long(ball[ball["indicator"] == source], "nuts_id", name))
 
     gdp = pd.read_csv(ind / "eurostat_gdp_pps_nuts2_2000_2021_long.csv")
-    gdp = gdp[(gdp["nuts_level"] == "2") & (gdp["indicator"] == "gdp_pps_hab_index_eu27_2020")]
+    gdp = gdp[gdp["nuts_level"].isin(["0", "2", "EU"]) & (gdp["indicator"] == "gdp_pps_hab_index_eu27_2020")]
     parts.append(long(gdp, "nuts_id", "gdp_pps_index_eu27"))
     uk = pd.read_csv(ind / "eurostat_tgs00006_gdp_pps_eu28_nuts2_long.csv")
     uk = uk[uk["nuts_id"].str.startswith("UK")]
@@ -108,14 +113,16 @@ def main(shared: Path) -> None:
     parts.append(long(urban, "nuts2_id", "urban_nuts3_share"))
 
     data = pd.concat(parts, ignore_index=True)
-    data = data[data["nuts"].map(is_nuts2) & (data["year"] >= FIRST_YEAR)].dropna(subset=["value"])
+    data = data[data["nuts"].map(is_area) & (data["year"] >= FIRST_YEAR)].dropna(subset=["value"])
     data["nuts"] = data["nuts"].map(recode)
     data["year"] = data["year"].astype(int)
     data = (data.drop_duplicates(["nuts", "indicator", "year"], keep="last")
             .sort_values(["indicator", "nuts", "year"])[["nuts", "indicator", "year", "value"]])
-    data["value"] = data["value"].map(lambda v: float(f"{v:.6g}"))
+    # Counts stay whole (a population is not rounded to six digits, which summed parts would
+    # turn into a false total); rates keep six significant digits, more than any source gives.
+    data["value"] = data["value"].map(lambda v: int(v) if float(v).is_integer() else float(f"{v:.6g}"))
     data.to_csv(OUT / "indicators.csv", index=False)
-    print(f"indicators.csv: {len(data)} rows, {data['nuts'].nunique()} NUTS 2 codes, "
+    print(f"indicators.csv: {len(data)} rows, {data['nuts'].nunique()} area codes, "
           f"{data['indicator'].nunique()} indicators")
 
     facts = shared / "facts"

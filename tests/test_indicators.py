@@ -4,29 +4,111 @@ from __future__ import annotations
 
 import pytest
 
-from kb.reference.indicators import eu_median, figure, indicators, percentile, series
-from kb.reference.regions import resolve_region
+from kb.reference import indicators as ind_module
+from kb.reference.indicators import (
+    age_note,
+    eu_aggregate,
+    eu_median,
+    figure,
+    indicators,
+    percentile,
+    published_level,
+    reference,
+    series,
+)
+from kb.reference.regions import Region, countries, resolve_region
 
 
-def test_counts_are_summed_over_nuts2_parts_in_one_year() -> None:
-    sax = figure(resolve_region("saxony"), "population")
-    parts = [series(c, "population")[sax.year] for c in ("DED2", "DED4", "DED5")]
-    assert sax.value == pytest.approx(sum(parts))
-    assert sax.codes == ("DED2", "DED4", "DED5")
+@pytest.mark.parametrize(("region", "code"), [("wallonia", "BE3"), ("saxony", "DED"), ("lithuania", "LT"),
+                                              ("slovenia", "SI")])
+def test_the_figure_published_for_the_region_itself_comes_first(region: str, code: str) -> None:
+    fig = figure(resolve_region(region), "gerd_pct_gdp")
+    published = series(code, "gerd_pct_gdp")
+    assert fig.year == max(published) and fig.value == published[fig.year]
+    assert fig.codes == (code,) and code in fig.rule
 
 
-def test_rates_are_population_weighted() -> None:
-    wal = figure(resolve_region("wallonia"), "unemployment_rate")
-    codes = ("BE31", "BE32", "BE33", "BE34", "BE35")
-    values = [series(c, "unemployment_rate")[wal.year] for c in codes]
-    pops = [series(c, "population")[wal.year] for c in codes]
-    assert wal.value == pytest.approx(sum(v * p for v, p in zip(values, pops, strict=True)) / sum(pops))
-    assert "population-weighted" in wal.note
+def test_only_a_whole_nuts1_region_or_country_has_a_published_level() -> None:
+    assert published_level(resolve_region("wallonia")) == ["BE3"]
+    assert published_level(resolve_region("lithuania")) == ["LT", "LT0"]
+    assert published_level(resolve_region("piemonte")) == []  # ITC1 is one part of ITC
+    assert published_level(resolve_region("greater-manchester")) == []
 
 
-def test_older_vintage_codes_are_used_when_newer_ones_lack_data() -> None:
+def _fake(monkeypatch: pytest.MonkeyPatch, rows: dict[tuple[str, str], dict[int, float]]) -> Region:
+    """A two-part region (XX11 + XX12, no published level) over a data table of our own."""
+    monkeypatch.setattr(ind_module, "_series", lambda: rows)
+    return Region(slug="fake", name="Fake", country="XX", nuts=("XX11", "XX12"),
+                  nuts_by_vintage={"2021": ("XX11", "XX12")}, native=("Fake",), kind="named")
+
+
+def test_a_share_of_gdp_is_weighted_by_gdp(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = _fake(monkeypatch, {
+        ("XX11", "gerd_pct_gdp"): {2019: 2.0}, ("XX12", "gerd_pct_gdp"): {2019: 4.0},
+        ("XX11", "gdp_mio_eur"): {2018: 100.0}, ("XX12", "gdp_mio_eur"): {2018: 300.0},
+        ("XX11", "population"): {2019: 900.0}, ("XX12", "population"): {2019: 100.0},
+    })
+    fig = figure(fake, "gerd_pct_gdp")
+    assert fig.value == pytest.approx((2.0 * 100 + 4.0 * 300) / 400)  # 3.5, not the population-weighted 2.2
+    assert fig.rule == "GDP-weighted mean over XX11, XX12" and fig.year == 2019
+
+
+def test_gdp_weights_fall_back_to_population_times_gdp_per_head(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = _fake(monkeypatch, {
+        ("XX11", "gerd_pct_gdp"): {2019: 2.0}, ("XX12", "gerd_pct_gdp"): {2019: 4.0},
+        ("XX11", "population"): {2019: 100.0}, ("XX12", "population"): {2019: 100.0},
+        ("XX11", "gdp_pps_index_eu27"): {2019: 50.0}, ("XX12", "gdp_pps_index_eu27"): {2019: 150.0},
+    })
+    assert figure(fake, "gerd_pct_gdp").value == pytest.approx((2.0 * 5000 + 4.0 * 15000) / 20000)
+
+
+def test_an_unemployment_rate_is_weighted_by_the_labour_force(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = _fake(monkeypatch, {
+        ("XX11", "unemployment_rate"): {2018: 20.0}, ("XX12", "unemployment_rate"): {2018: 5.0},
+        ("XX11", "employment_ths"): {2015: 80.0}, ("XX12", "employment_ths"): {2015: 190.0},
+        ("XX11", "population"): {2018: 500.0}, ("XX12", "population"): {2018: 100.0},
+    })
+    fig = figure(fake, "unemployment_rate")
+    force = [80.0 / 0.8, 190.0 / 0.95]  # 100 and 200 active people
+    assert fig.value == pytest.approx((20.0 * force[0] + 5.0 * force[1]) / sum(force))  # 10.0
+    assert fig.rule.startswith("labour force-weighted")
+
+
+def test_a_missing_weight_falls_back_to_population_and_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = _fake(monkeypatch, {
+        ("XX11", "unemployment_rate"): {2018: 20.0}, ("XX12", "unemployment_rate"): {2018: 5.0},
+        ("XX11", "population"): {2018: 300.0}, ("XX12", "population"): {2018: 100.0},
+    })
+    fig = figure(fake, "unemployment_rate")
+    assert fig.value == pytest.approx((20.0 * 300 + 5.0 * 100) / 400)
+    assert "population (the labour force is not known)" in fig.rule
+
+
+def test_counts_are_summed_and_ranks_are_not_combined(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = _fake(monkeypatch, {
+        ("XX11", "population"): {2018: 1234567.0}, ("XX12", "population"): {2018: 7654321.0},
+        ("XX11", "i40_readiness_rank"): {2019: 12.0}, ("XX12", "i40_readiness_rank"): {2019: 200.0},
+    })
+    assert figure(fake, "population").value == 8888888.0
+    rank = figure(fake, "i40_readiness_rank")
+    assert rank.value is None and rank.parts == (("XX11", 12.0), ("XX12", 200.0)) and "cannot be combined" in rank.note
+
+
+def test_parts_are_taken_from_one_year(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = _fake(monkeypatch, {
+        ("XX11", "population"): {2017: 10.0, 2018: 11.0}, ("XX12", "population"): {2017: 20.0},
+    })
+    fig = figure(fake, "population")
+    assert (fig.year, fig.value) == (2017, 30.0)
+
+
+def test_real_multi_region_without_a_published_figure() -> None:
     hdf = figure(resolve_region("hauts-de-france"), "gerd_pct_gdp")
-    assert hdf.value is not None and set(hdf.codes) == {"FRE1", "FRE2"}
+    assert hdf.value is not None and set(hdf.codes) == {"FRE1", "FRE2"} and "GDP-weighted" in hdf.rule
+    weights = [series(c, "gdp_mio_eur") for c in ("FRE1", "FRE2")]
+    gdp = [w[min(w, key=lambda y: (abs(y - hdf.year), -y))] for w in weights]
+    parts = [series(c, "gerd_pct_gdp")[hdf.year] for c in ("FRE1", "FRE2")]
+    assert hdf.value == pytest.approx(sum(v * g for v, g in zip(parts, gdp, strict=True)) / sum(gdp))
 
 
 def test_uk_gdp_uses_the_eu28_series_and_says_so() -> None:
@@ -35,7 +117,17 @@ def test_uk_gdp_uses_the_eu28_series_and_says_so() -> None:
 
 
 def test_missing_data_is_none_not_zero() -> None:
-    assert figure(resolve_region("saxony"), "broadband_households").value is None
+    fig = figure(resolve_region("saxony"), "broadband_households")
+    assert fig.value is None and fig.note == "no data"
+
+
+def test_old_figures_say_why() -> None:
+    patents = figure(resolve_region("piemonte"), "patents_per_million")
+    assert patents.year == 2012
+    assert age_note(patents, 2026) == "old: 2012 (Eurostat stopped publishing EPO applications by NUTS 2 region " \
+                                      "after 2012)"
+    gerd = figure(resolve_region("saxony"), "gerd_pct_gdp")
+    assert age_note(gerd, gerd.year + 5) == "" and age_note(gerd, gerd.year + 6).startswith("old:")
 
 
 def test_percentile_orientation() -> None:
@@ -45,12 +137,29 @@ def test_percentile_orientation() -> None:
     assert percentile("gerd_pct_gdp", 10.0) == pytest.approx(100.0, abs=1)
 
 
-def test_eu_median_excludes_non_eu_regions() -> None:
-    med = eu_median("gerd_pct_gdp", 2019)
-    assert med.value is not None and "EU regions" in med.note
+@pytest.mark.parametrize("indicator", ["gerd_pct_gdp", "unemployment_rate", "gdp_pps_index_eu27"])
+def test_the_median_and_the_percentiles_share_one_base(indicator: str) -> None:
+    year, values = reference(indicator)
+    med = eu_median(indicator)
+    assert med.year == year and len(values) >= 50 and f"{len(values)} EU regions in {year}" in med.note
+    better = indicators()[indicator].better
+    assert percentile(indicator, med.value, better) == pytest.approx(50.0, abs=1.0)
+    eu = {c for c, row in countries().items() if row.get("eu")}
+    nuts2_in_year = [code for (code, i), by_year in ind_module._series().items()
+                     if i == indicator and len(code) == 4 and code[:2] in eu and year in by_year]
+    assert len(values) == len(nuts2_in_year)  # NUTS 2 regions only: no country, NUTS 1 or EU row
 
 
-def test_every_indicator_has_metadata_and_data() -> None:
+def test_the_eu27_aggregate_is_the_published_one() -> None:
+    agg = eu_aggregate("gerd_pct_gdp")
+    published = series("EU27_2020", "gerd_pct_gdp")
+    assert agg.value == published[max(published)] and agg.rule == "EU-27 aggregate (Eurostat)"
+    assert eu_aggregate("i40_readiness_rank").value is None
+
+
+def test_every_indicator_has_metadata_and_a_rule() -> None:
     for ind in indicators().values():
         assert ind.url.startswith("https://")
         assert ind.kind in ("performance", "structural") and ind.better in ("higher", "lower", "none")
+        assert ind.combine in ("sum", "weighted", "none")
+        assert (ind.combine == "weighted") == bool(ind.weight), ind.id

@@ -1,10 +1,16 @@
-"""Regional indicators (kb/data/indicators.csv): values for any region, aggregated over its
-NUTS 2 codes by a stated rule, and compared with peers, the pilot regions and the EU median.
+"""Regional indicators (kb/data/indicators.csv): a figure for any region, by the rule its
+indicator states in kb/data/indicators.yaml, and compared with peers, the pilot regions and the EU.
 
-A region's figure uses the latest year in which every NUTS 2 code of one of its code lists
-(NUTS 2021 first, then older vintages) has a value: Saxony is DED2 + DED4 + DED5 in one year,
-never a mix of years. Counts are summed; rates are averaged weighted by population (or by
-employment for shares of employment).
+A region's figure is, in this order:
+1. the figure Eurostat publishes for the region itself, when the region is exactly one NUTS 1
+   region or a country (Saxony = DED, Wallonia = BE3, Lithuania = LT) and the indicator says
+   `published_first`;
+2. otherwise its NUTS 2 parts in the latest year in which every part of one of its code lists
+   (NUTS 2021 first, then older vintages) has a value, never a mix of years: counts summed,
+   rates weighted by their own denominator (GDP for a share of GDP, the labour force for a share
+   of the active population, employment, or population), and ranks and composite indices not
+   combined at all (the parts are listed instead).
+Every figure says which rule made it (`rule`), in one short line.
 """
 
 from __future__ import annotations
@@ -15,10 +21,14 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 
-from kb.reference.data import data_path, load_yaml
+from kb.reference.data import data_path, load_csv, load_yaml
 from kb.reference.regions import Region, countries, regions
 
 EU_MEDIAN_MIN_REGIONS = 50
+OLD_AFTER_YEARS = 5
+"""A figure more than this many years older than the report's date is marked old."""
+WEIGHT_LABELS = {"gdp": "GDP", "labour_force": "labour force", "employment": "employment",
+                 "population": "population"}
 
 
 @dataclass(frozen=True)
@@ -28,26 +38,42 @@ class Indicator:
     unit: str
     kind: str
     better: str
-    aggregate: str
+    combine: str
+    """`sum`, `weighted` or `none` (a rank or composite index: parts are not combined)."""
     source: str
     url: str
+    weight: str = ""
+    """The rate's denominator: gdp, labour_force, employment or population."""
+    published_first: bool = False
+    stopped: str = ""
 
 
 @dataclass(frozen=True)
 class Figure:
-    """One indicator value for one region, with where it comes from."""
+    """One indicator value for one region, with where it comes from and how it was made."""
 
     indicator: str
     value: float | None
     year: int | None
     codes: tuple[str, ...] = ()
     note: str = ""
+    rule: str = ""
+    """How the value was obtained, in one short line (published at which level, or which rule)."""
+    parts: tuple[tuple[str, float], ...] = ()
+    """The NUTS 2 values when they could not be combined (ranks, composite indices)."""
 
 
 @lru_cache(maxsize=1)
 def indicators() -> dict[str, Indicator]:
     """Return the indicator metadata by id, in file order."""
-    return {row["id"]: Indicator(**{k: str(v) for k, v in row.items()}) for row in load_yaml("indicators.yaml")}
+    out = {}
+    for row in load_yaml("indicators.yaml"):
+        out[row["id"]] = Indicator(
+            id=str(row["id"]), label=str(row["label"]), unit=str(row["unit"]), kind=str(row["kind"]),
+            better=str(row["better"]), combine=str(row["combine"]), source=str(row["source"]), url=str(row["url"]),
+            weight=str(row.get("weight") or ""), published_first=bool(row.get("published_first")),
+            stopped=str(row.get("stopped") or ""))
+    return out
 
 
 @lru_cache(maxsize=1)
@@ -67,12 +93,59 @@ def series(code: str, indicator: str) -> dict[int, float]:
     return _series().get((code, indicator), {})
 
 
-def _weight(code: str, by: str, year: int) -> float | None:
-    values = series(code, by)
+def _nearest(code: str, indicator: str, year: int) -> float | None:
+    values = series(code, indicator)
     if not values:
         return None
-    nearest = min(values, key=lambda y: (abs(y - year), -y))
-    return values[nearest]
+    return values[min(values, key=lambda y: (abs(y - year), -y))]
+
+
+def weight_of(code: str, weight: str, year: int) -> float | None:
+    """The size of a NUTS 2 region's denominator in (or nearest to) `year`: what its rate weighs
+    when parts are combined. GDP falls back to population x GDP per head in PPS (the same ratio
+    within one country); the labour force is employment / (1 - unemployment rate)."""
+    if weight == "population":
+        return _nearest(code, "population", year)
+    if weight == "employment":
+        return _nearest(code, "employment_ths", year)
+    if weight == "gdp":
+        gdp = _nearest(code, "gdp_mio_eur", year)
+        if gdp is not None:
+            return gdp
+        pop, index = _nearest(code, "population", year), _nearest(code, "gdp_pps_index_eu27", year)
+        return pop * index if pop is not None and index is not None else None
+    if weight == "labour_force":
+        employed, rate = _nearest(code, "employment_ths", year), _nearest(code, "unemployment_rate", year)
+        return employed / (1 - rate / 100) if employed is not None and rate is not None and rate < 100 else None
+    raise ValueError(f"unknown weight {weight!r}")
+
+
+@lru_cache(maxsize=1)
+def _nuts2_children() -> dict[str, frozenset[str]]:
+    """NUTS 2021 NUTS 2 codes under each country and NUTS 1 code."""
+    children: dict[str, set[str]] = defaultdict(set)
+    for row in load_csv("nuts2021.csv"):
+        code = row["code"]
+        if row["level"] == "2" and not code.endswith("ZZ"):
+            children[code[:2]].add(code)
+            children[code[:3]].add(code)
+    return {k: frozenset(v) for k, v in children.items()}
+
+
+def published_level(region: Region) -> list[str]:
+    """The codes at which the region's own figure is published: the country or the NUTS 1 region
+    it is exactly (Lithuania = LT, also coded LT0; Saxony = DED), or none when it is a part of one
+    or spans several."""
+    codes = frozenset(region.nuts)
+    children = _nuts2_children()
+    countries_ = {c[:2] for c in codes}
+    if len(countries_) == 1 and children.get(next(iter(countries_))) == codes:
+        country = next(iter(countries_))
+        return [country, f"{country}0"]
+    firsts = {c[:3] for c in codes}
+    if len(firsts) == 1 and children.get(next(iter(firsts))) == codes:
+        return [next(iter(firsts))]
+    return []
 
 
 def _code_lists(region: Region) -> list[tuple[str, ...]]:
@@ -84,13 +157,26 @@ def _code_lists(region: Region) -> list[tuple[str, ...]]:
     return lists
 
 
+def _level_name(code: str) -> str:
+    return f"the country ({code[:2]})" if len(code) == 2 or (code.endswith("0") and len(code) == 3 and \
+        _nuts2_children().get(code) == _nuts2_children().get(code[:2])) else f"NUTS 1 ({code})"
+
+
 def figure(region: Region, indicator_id: str) -> Figure:
-    """Return the region's latest figure for an indicator (value None when unknown)."""
+    """Return the region's latest figure for an indicator (value None when unknown), by the
+    indicator's rule (see the module's docstring)."""
     meta = indicators()[indicator_id]
     if indicator_id == "gdp_pps_index_eu27" and region.country == "UK":
         fig = figure(region, "gdp_pps_index_eu28")
         note = "UK: EU28 = 100 series (no EU27_2020 series after Brexit)"
-        return Figure(indicator_id, fig.value, fig.year, fig.codes, note if fig.value is not None else fig.note)
+        return Figure(indicator_id, fig.value, fig.year, fig.codes, note if fig.value is not None else fig.note,
+                      fig.rule, fig.parts)
+    if meta.published_first:
+        for code in published_level(region):
+            values = series(code, indicator_id)
+            if values:
+                year = max(values)
+                return Figure(indicator_id, values[year], year, (code,), rule=f"published for {_level_name(code)}")
     best: tuple[int, tuple[str, ...]] | None = None
     for codes in _code_lists(region):
         years = [set(series(c, indicator_id)) for c in codes]
@@ -98,41 +184,85 @@ def figure(region: Region, indicator_id: str) -> Figure:
         if common and (best is None or max(common) > best[0]):
             best = (max(common), codes)
     if best is None:
-        return Figure(indicator_id, None, None, (), "no data")
+        return Figure(indicator_id, None, None, (), "no data", rule=f"no figure for {', '.join(region.nuts) or 'it'}")
     year, codes = best
     values = [series(c, indicator_id)[year] for c in codes]
     if len(codes) == 1:
-        return Figure(indicator_id, values[0], year, codes)
-    if meta.aggregate == "sum":
-        return Figure(indicator_id, sum(values), year, codes, f"sum over {', '.join(codes)}")
-    by = "employment_ths" if meta.aggregate == "mean_emp" else "population"
-    weights = [_weight(c, by, year) for c in codes]
+        return Figure(indicator_id, values[0], year, codes, rule=f"published for {codes[0]}")
+    listed = ", ".join(codes)
+    if meta.combine == "sum":
+        return Figure(indicator_id, sum(values), year, codes, rule=f"sum over {listed}")
+    if meta.combine == "none":
+        return Figure(indicator_id, None, year, codes, "published per NUTS 2 region only; a rank or index cannot "
+                      "be combined", rule=f"not combined: {listed}", parts=tuple(zip(codes, values, strict=True)))
+    weights = [weight_of(c, meta.weight, year) for c in codes]
+    label = WEIGHT_LABELS[meta.weight]
     if any(w is None for w in weights):
-        note = f"unweighted mean over {', '.join(codes)} ({by} missing)"
-        return Figure(indicator_id, statistics.fmean(values), year, codes, note)
+        weights = [weight_of(c, "population", year) for c in codes]
+        label = "population (the " + WEIGHT_LABELS[meta.weight] + " is not known)"
+        if any(w is None for w in weights):
+            return Figure(indicator_id, None, year, codes, "no data: the parts cannot be weighted",
+                          rule=f"no weights for {listed}")
     total = sum(weights)  # type: ignore[arg-type]
     value = sum(v * w for v, w in zip(values, weights, strict=True)) / total  # type: ignore[operator]
-    return Figure(indicator_id, value, year, codes, f"{by}-weighted mean over {', '.join(codes)}")
+    return Figure(indicator_id, value, year, codes, rule=f"{label}-weighted mean over {listed}")
 
 
-def eu_median(indicator_id: str, year: int | None = None) -> Figure:
-    """Return the median over the EU's NUTS 2 regions (in `year` when enough have data, else
-    each region's latest value)."""
-    eu = {code for code, row in countries().items() if row.get("eu")}
+def age_note(fig: Figure, as_of: int) -> str:
+    """Why a figure is old ('' when it is not): more than OLD_AFTER_YEARS before `as_of`."""
+    if fig.year is None or (fig.value is None and not fig.parts) or as_of - fig.year <= OLD_AFTER_YEARS:
+        return ""
+    why = indicators()[fig.indicator].stopped or "no newer open figure was found"
+    return f"old: {fig.year} ({why})"
+
+
+def _is_eu_nuts2(code: str) -> bool:
+    return len(code) == 4 and not code.endswith("ZZ") and code[:2] in _eu_countries()
+
+
+@lru_cache(maxsize=1)
+def _eu_countries() -> frozenset[str]:
+    return frozenset(code for code, row in countries().items() if row.get("eu"))
+
+
+@lru_cache(maxsize=64)
+def reference(indicator_id: str) -> tuple[int | None, tuple[float, ...]]:
+    """The comparison base of an indicator: one fixed year (the latest in which at least
+    EU_MEDIAN_MIN_REGIONS EU NUTS 2 regions have a value) and those regions' values, sorted.
+    The EU median and every percentile use this one base, so charts and tables agree. Without
+    such a year: each region's latest value, and no year."""
+    by_year: dict[int, list[float]] = defaultdict(list)
     latest: list[float] = []
-    in_year: list[float] = []
     for (code, ind), values in _series().items():
-        if ind != indicator_id or code[:2] not in eu:
+        if ind != indicator_id or not _is_eu_nuts2(code):
             continue
         latest.append(values[max(values)])
-        if year in values:
-            in_year.append(values[year])
-    if year is not None and len(in_year) >= EU_MEDIAN_MIN_REGIONS:
-        return Figure(indicator_id, statistics.median(in_year), year, (), f"median of {len(in_year)} EU regions")
-    if not latest:
+        for year, value in values.items():
+            by_year[year].append(value)
+    full = [y for y, vals in by_year.items() if len(vals) >= EU_MEDIAN_MIN_REGIONS]
+    if full:
+        year = max(full)
+        return year, tuple(sorted(by_year[year]))
+    return None, tuple(sorted(latest))
+
+
+def eu_median(indicator_id: str) -> Figure:
+    """The median of the EU's NUTS 2 regions over the indicator's reference base."""
+    year, values = reference(indicator_id)
+    if not values:
         return Figure(indicator_id, None, None, (), "no data")
-    return Figure(indicator_id, statistics.median(latest), None, (),
-                  f"median of {len(latest)} EU regions, latest year each")
+    when = f"in {year}" if year is not None else "latest year each"
+    return Figure(indicator_id, statistics.median(values), year, (), f"median of {len(values)} EU regions {when}",
+                  rule="EU median")
+
+
+def eu_aggregate(indicator_id: str) -> Figure:
+    """The EU-27 figure Eurostat publishes (code EU27_2020), latest year; None where none is."""
+    values = series("EU27_2020", indicator_id)
+    if not values:
+        return Figure(indicator_id, None, None, (), "no EU-27 aggregate published in the data")
+    year = max(values)
+    return Figure(indicator_id, values[year], year, ("EU27_2020",), rule="EU-27 aggregate (Eurostat)")
 
 
 def median_of(figures: list[Figure]) -> float | None:
@@ -145,17 +275,10 @@ def comparable_units() -> list[Region]:
     return [r for r in regions().values() if r.kind not in ("multi-region", "eu")]
 
 
-@lru_cache(maxsize=64)
-def _eu_latest(indicator_id: str) -> tuple[float, ...]:
-    eu = {code for code, row in countries().items() if row.get("eu")}
-    values = [v[max(v)] for (code, ind), v in _series().items() if ind == indicator_id and code[:2] in eu]
-    return tuple(sorted(values))
-
-
 def percentile(indicator_id: str, value: float | None, better: str = "higher") -> float | None:
-    """Return where `value` stands among the EU regions' latest values, 0-100, oriented so
-    that 100 is best (for `better: lower`, fewer regions do better)."""
-    values = _eu_latest(indicator_id)
+    """Return where `value` stands among the EU regions of the indicator's reference base, 0-100,
+    oriented so that 100 is best (for `better: lower`, fewer regions do better)."""
+    values = reference(indicator_id)[1]
     if value is None or not values:
         return None
     below = sum(v < value for v in values) + 0.5 * sum(v == value for v in values)

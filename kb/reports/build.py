@@ -247,7 +247,7 @@ def build_indicators(region: Region, peers: PeerResult | None, cit: Citations) -
         base = "gdp_pps_index_eu28" if ind.id == "gdp_pps_index_eu27" and region.country == "UK" else ind.id
         rows.append(IndicatorRow(
             id=ind.id, label=ind.label, unit=ind.unit, better=ind.better, region=mine, peers=peer_med,
-            pilots=pilot_med, eu=eu_median(base, mine.year), position=percentile(base, mine.value, ind.better),
+            pilots=pilot_med, eu=eu_median(base), position=percentile(base, mine.value, ind.better),
             peer_position=percentile(ind.id, peer_med, ind.better),
             pilot_position=percentile(ind.id, pilot_med, ind.better),
             cite=cit.cite(ind.url, ind.source),

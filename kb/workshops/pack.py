@@ -123,7 +123,7 @@ def weaknesses(region: Region, limit: int = MAX_CHALLENGES) -> list[Weakness]:
         position = percentile(base, mine.value, ind.better)
         peer_position = percentile(ind.id, peer_median, ind.better)
         found.append(weakness(ind.id, position, peer_position, mine.value, mine.year, peer_median,
-                              eu_median(base, mine.year).value, ind.unit))
+                              eu_median(base).value, ind.unit))
     return weakest(found, limit)
 
 
