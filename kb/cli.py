@@ -400,6 +400,56 @@ def peers(region: str, limit: int, other_countries: bool, as_json: bool) -> None
 
 @cli.command()
 @click.argument("region", type=TEXT)
+@click.option("--peers", "peers_k", default=5, show_default=True, type=int, callback=positive_int,
+              help="How many structural peers to compare with.")
+@json_option
+@handle_errors
+def indicators(region: str, peers_k: int, as_json: bool) -> None:
+    """Every figure of REGION: value, year, unit, the rule that made it, its age, each peer's
+    value and their median, the EU-27 aggregate and the EU median, and the source."""
+    from kb.errors import MissingData
+    from kb.reference.compare import compare
+    from kb.reference.peers import find_peers
+    from kb.reference.regions import regions as all_regions
+    from kb.reference.regions import resolve_region
+
+    found = resolve_region(region)
+    try:
+        peer_regions = [all_regions()[p.region] for p in find_peers(found, k=peers_k).peers]
+    except MissingData:
+        peer_regions = []
+    rows = compare(found, peer_regions)
+    if as_json:
+        echo_json({"region": found.slug, "name": found.name, "peers": [r.slug for r in peer_regions],
+                   "indicators": [c.to_dict() for c in rows]})
+        return
+    from kb.reference.challenges import fmt_number
+
+    click.echo(f"Indicators of {found.name} (peers: {', '.join(r.name for r in peer_regions) or 'none'})")
+    for c in rows:
+        fig = c.figure
+        value = fmt_number(fig.value) if fig.value is not None else "no data"
+        click.echo(click.style(f"- {c.indicator.label}", bold=True) + f" ({c.indicator.unit}): {value}"
+                   + (f" in {fig.year}" if fig.year else ""))
+        click.echo(f"    {fig.rule}" + (f"; {fig.note}" if fig.note and fig.value is not None else ""))
+        if fig.parts:
+            click.echo("    parts: " + "; ".join(f"{code} {fmt_number(v)}" for code, v in fig.parts))
+        if c.old:
+            click.echo(f"    {c.old}")
+        peers_text = "; ".join(f"{p.name} {fmt_number(p.value) if p.value is not None else 'no data'}" for p in c.peers)
+        if peers_text:
+            click.echo(f"    peers: {peers_text} (median {fmt_number(c.peer_median)})")
+        eu = [f"EU median {fmt_number(c.eu_median.value)} ({c.eu_median.note})"] \
+            if c.eu_median.value is not None else []
+        if c.eu_aggregate.value is not None:
+            eu.append(f"EU-27 {fmt_number(c.eu_aggregate.value)} in {c.eu_aggregate.year}")
+        if eu:
+            click.echo("    " + "; ".join(eu))
+        click.echo(f"    source: {c.indicator.source}")
+
+
+@cli.command()
+@click.argument("region", type=TEXT)
 @json_option
 @handle_errors
 def funding(region: str, as_json: bool) -> None:

@@ -195,3 +195,19 @@ def test_an_index_path_that_is_not_an_index_is_one_line(tmp_path: Path) -> None:
     (tmp_path / "plain" / "notes.txt").write_text("someone's files", encoding="utf-8")
     result = run("index", "--practices", GOOD, "--index", tmp_path / "plain")
     _one_usage_line(result, "exists and is not an index built by kb")
+
+
+@pytest.mark.parametrize(("region", "code"), [("wallonia", "BE3"), ("lithuania", "LT"), ("saxony", "DED")])
+def test_indicators_json_gives_the_published_figure(region: str, code: str) -> None:
+    from kb.reference.indicators import series
+
+    result = run("indicators", region, "--json")
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    gerd = next(i for i in data["indicators"] if i["indicator"] == "gerd_pct_gdp")
+    published = series(code, "gerd_pct_gdp")
+    assert (gerd["value"], gerd["year"]) == (published[max(published)], max(published))
+    assert code in gerd["rule"] and len(gerd["peers"]) == len(data["peers"]) == 5
+    assert gerd["eu_aggregate"]["value"] is not None and gerd["eu_median"]["year"] is not None
+    text = run("indicators", region)
+    assert text.exit_code == 0 and "published for" in text.stdout and "old: 2012" in text.stdout

@@ -16,11 +16,12 @@ from kb._version import __version__
 from kb.corpus.checks import check_url
 from kb.corpus.summary import PracticeSummary
 from kb.errors import MissingData, NotARegion
-from kb.reference.challenges import fmt_number, weakest, weakness
+from kb.reference.challenges import fmt_number, weakest
+from kb.reference.compare import Comparison, compare
 from kb.reference.data import load_yaml
 from kb.reference.funding import Assessment, assess
 from kb.reference.funding import networks as network_list
-from kb.reference.indicators import Figure, eu_median, figure, indicators, median_of, percentile
+from kb.reference.indicators import Figure, figure, indicators, median_of, percentile
 from kb.reference.peers import PeerResult, find_peers
 from kb.reference.regions import PILOT_REGIONS, Region, country_name, regions, resolve_region
 from kb.reference.themes import themes
@@ -92,6 +93,8 @@ class IndicatorRow:
     peer_position: float | None
     pilot_position: float | None
     cite: int
+    comparison: Comparison
+    """Everything known about the figure: its rule, its age, each peer's value, the EU-27 aggregate."""
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,10 @@ class Challenge:
     indicator: str | None = None
     gap: float | None = None
     cites: tuple[int, ...] = ()
+    size: str = ""
+    """How far behind, in words ("25 % worse than the peers' median; 5th of 6 with its peers")."""
+    relative: bool = False
+    """Not a real challenge: one of the indicators where peers do better (the region leads elsewhere)."""
 
 
 @dataclass(frozen=True)
@@ -237,20 +244,14 @@ def build_indicators(region: Region, peers: PeerResult | None, cit: Citations) -
     peer_regions = [known[p.region] for p in peers.peers] if peers else []
     pilots = [known[s] for s in PILOT_REGIONS if s != region.slug]
     rows = []
-    for ind in indicators().values():
-        if ind.kind != "performance" or ind.id == "gdp_pps_index_eu28":
-            continue
-        mine = figure(region, ind.id)
-        peer_figs = [figure(r, ind.id) for r in peer_regions]
-        pilot_figs = [figure(r, ind.id) for r in pilots]
-        peer_med, pilot_med = median_of(peer_figs), median_of(pilot_figs)
-        base = "gdp_pps_index_eu28" if ind.id == "gdp_pps_index_eu27" and region.country == "UK" else ind.id
+    for c in compare(region, peer_regions):
+        ind = c.indicator
+        pilot_med = median_of([figure(r, ind.id) for r in pilots])
         rows.append(IndicatorRow(
-            id=ind.id, label=ind.label, unit=ind.unit, better=ind.better, region=mine, peers=peer_med,
-            pilots=pilot_med, eu=eu_median(base), position=percentile(base, mine.value, ind.better),
-            peer_position=percentile(ind.id, peer_med, ind.better),
-            pilot_position=percentile(ind.id, pilot_med, ind.better),
-            cite=cit.cite(ind.url, ind.source),
+            id=ind.id, label=ind.label, unit=ind.unit, better=ind.better, region=c.figure, peers=c.peer_median,
+            pilots=pilot_med, eu=c.eu_median, position=c.position, peer_position=c.peer_position,
+            pilot_position=percentile(c.base, pilot_med, ind.better), cite=cit.cite(ind.url, ind.source),
+            comparison=c,
         ))
     return rows
 
@@ -265,10 +266,9 @@ def themes_in(text: str) -> list[str]:
 
 def build_challenges(profile: Profile, rows: list[IndicatorRow], cit: Citations) -> list[Challenge]:
     cites = {row.id: row.cite for row in rows}
-    found = weakest([weakness(row.id, row.position, row.peer_position, row.region.value, row.region.year, row.peers,
-                              row.eu.value, row.unit) for row in rows])
+    found = weakest([row.comparison for row in rows])
     out = [Challenge(label=w.label, themes=list(w.themes), detail=w.detail, indicator=w.indicator, gap=w.gap,
-                     cites=(cites[w.indicator],)) for w in found]
+                     cites=(cites[w.indicator],), size=w.size, relative=w.relative) for w in found]
     for text in profile.stated_challenges:
         found = themes_in(text) or []
         out.append(Challenge(label=text, themes=found, detail="stated in the region's sources",

@@ -26,7 +26,16 @@ class IndicatorLine:
     peers: str | None
     pilots: str | None
     eu: str | None
+    eu_year: int | None
     cite: int
+    rule: str
+    old: str
+    eu_total: str | None
+    eu_total_year: int | None
+    peer_values: tuple[str | None, ...]
+    """Each peer's value, in the order of the peers table."""
+    parts: str
+    """For a figure that cannot be combined: its parts, e.g. "DED2 116; DED4 134"."""
 
 
 def number(value: float | None) -> str | None:
@@ -42,9 +51,14 @@ def number(value: float | None) -> str | None:
 def indicator_line(row: IndicatorRow) -> IndicatorLine:
     """The table row for `row`; a note on weighting is left out, as the section states the rule once."""
     note = row.region.note if row.region.value is not None and "weighted" not in row.region.note else ""
+    c = row.comparison
     return IndicatorLine(label=row.label, lower_is_better=row.better == "lower", unit=row.unit,
                          value=number(row.region.value), note=note, year=row.region.year, peers=number(row.peers),
-                         pilots=number(row.pilots), eu=number(row.eu.value), cite=row.cite)
+                         pilots=number(row.pilots), eu=number(row.eu.value), eu_year=row.eu.year, cite=row.cite,
+                         rule=row.region.rule,
+                         old=c.old, eu_total=number(c.eu_aggregate.value), eu_total_year=c.eu_aggregate.year,
+                         peer_values=tuple(number(p.value) for p in c.peers),
+                         parts="; ".join(f"{code} {number(v)}" for code, v in row.region.parts))
 
 
 def theme_labels(ids: list[str]) -> str:

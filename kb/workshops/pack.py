@@ -11,8 +11,8 @@ from typing import Any
 
 from kb.corpus.summary import PracticeSummary
 from kb.errors import MissingData, UsageError
-from kb.reference.challenges import MAX_CHALLENGES, Weakness, weakest, weakness
-from kb.reference.indicators import eu_median, figure, indicators, median_of, percentile
+from kb.reference.challenges import MAX_CHALLENGES, Weakness, weakest
+from kb.reference.compare import compare
 from kb.reference.peers import find_peers
 from kb.reference.regions import Region, regions, resolve_region
 from kb.reference.themes import resolve_theme, themes
@@ -106,25 +106,13 @@ def agenda(cards: list[Card], start: str = "09:30", minutes_per_practice: int = 
 
 
 def weaknesses(region: Region, limit: int = MAX_CHALLENGES) -> list[Weakness]:
-    """The region's weakest performance indicators that a practice theme can address, weakest
-    first: the rule of the region reports' challenges (kb/reference/challenges.py), so a pack
-    names the weak points the participants' reports name."""
+    """The region's challenges (kb/reference/challenges.py), weakest first: the rule of the region
+    reports, so a pack names the weak points the participants' reports name."""
     try:
         peers = [regions()[p.region] for p in find_peers(region).peers]
     except MissingData:  # no structural data: compared with the EU middle only, as in the report
         peers = []
-    found = []
-    for ind in indicators().values():
-        if ind.kind != "performance" or ind.id == "gdp_pps_index_eu28":
-            continue
-        mine = figure(region, ind.id)
-        base = "gdp_pps_index_eu28" if ind.id == "gdp_pps_index_eu27" and region.country == "UK" else ind.id
-        peer_median = median_of([figure(r, ind.id) for r in peers])
-        position = percentile(base, mine.value, ind.better)
-        peer_position = percentile(ind.id, peer_median, ind.better)
-        found.append(weakness(ind.id, position, peer_position, mine.value, mine.year, peer_median,
-                              eu_median(base).value, ind.unit))
-    return weakest(found, limit)
+    return weakest(compare(region, peers), limit)
 
 
 def matchmaking(session_regions: list[str], documents: list[PracticeSummary], limit: int = 10) -> list[Pairing]:
