@@ -22,10 +22,35 @@ from kb.reference.regions import Region, countries, resolve_region
 @pytest.mark.parametrize(("region", "code"), [("wallonia", "BE3"), ("saxony", "DED"), ("lithuania", "LT"),
                                               ("slovenia", "SI")])
 def test_the_figure_published_for_the_region_itself_comes_first(region: str, code: str) -> None:
-    fig = figure(resolve_region(region), "gerd_pct_gdp")
+    reg = resolve_region(region)
     published = series(code, "gerd_pct_gdp")
-    assert fig.year == max(published) and fig.value == published[fig.year]
-    assert fig.codes == (code,) and code in fig.rule
+    for year in published:
+        fig = figure(reg, "gerd_pct_gdp", year)
+        assert (fig.value, fig.codes) == (published[year], (code,)) and code in fig.rule
+    latest = figure(reg, "gerd_pct_gdp")
+    if latest.year == max(published):
+        assert latest.value == published[latest.year]
+    else:  # newer parts win, and the rule names the older published figure
+        assert latest.year > max(published)
+        assert f"newer than the figure published for {code}" in latest.rule and str(max(published)) in latest.rule
+
+
+@pytest.mark.parametrize(("region", "code"), [("wallonia", "BE3"), ("saxony", "DED"), ("lithuania", "LT"),
+                                              ("slovenia", "SI")])
+def test_gdp_weighted_parts_reproduce_the_published_figure(region: str, code: str) -> None:
+    """The weighting rule checked against Eurostat itself: where both exist, the parts combined
+    by GDP give the figure published for the whole (within rounding and the revisions between
+    the two extractions)."""
+    from kb.reference.indicators import _combined
+
+    reg, meta = resolve_region(region), indicators()["gerd_pct_gdp"]
+    checked = 0
+    for year, value in series(code, "gerd_pct_gdp").items():
+        combined = _combined(reg, meta, year)
+        if combined.value is not None and combined.rule.startswith("GDP-weighted"):
+            assert combined.value == pytest.approx(value, rel=0.03, abs=0.025), year
+            checked += 1
+    assert checked >= 3
 
 
 def test_only_a_whole_nuts1_region_or_country_has_a_published_level() -> None:

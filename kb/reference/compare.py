@@ -12,12 +12,15 @@ from kb.reference.indicators import (
     Figure,
     Indicator,
     age_note,
+    all_series,
     eu_aggregate,
     eu_median,
     figure,
     indicators,
+    is_eu_nuts2,
     percentile,
     reference,
+    series,
 )
 from kb.reference.regions import Region
 
@@ -96,3 +99,44 @@ def compare(region: Region, peers: list[Region], as_of: int | None = None) -> li
             peer_position=percentile(ind.id, peer_median, ind.better), base=base,
         ))
     return out
+
+
+TREND_INDICATORS = ("gdp_pps_index_eu27", "unemployment_rate", "gerd_pct_gdp")
+
+
+@dataclass(frozen=True)
+class Trend:
+    """An indicator over the years: the region, its peers' median and the EU (the EU-27
+    aggregate where Eurostat publishes it, else the median of the EU's NUTS 2 regions)."""
+
+    indicator: Indicator
+    region: tuple[tuple[int, float], ...]
+    peers: tuple[tuple[int, float], ...]
+    eu: tuple[tuple[int, float], ...]
+    eu_label: str
+
+
+def trend(region: Region, peers: list[Region], indicator_id: str) -> Trend:
+    """The series of one indicator for a region, its peers' median and the EU, by the same rule
+    as the region's latest figure, year by year."""
+    base = "gdp_pps_index_eu28" if indicator_id == "gdp_pps_index_eu27" and region.country == "UK" else indicator_id
+    years = sorted({y for (code, ind), values in all_series().items() if ind == base for y in values})
+    mine, peer_median = [], []
+    for year in years:
+        fig = figure(region, indicator_id, year)
+        if fig.value is not None:
+            mine.append((year, fig.value))
+        med = _median([figure(p, indicator_id, year).value for p in peers])
+        if med is not None:
+            peer_median.append((year, med))
+    published = series("EU27_2020", base)
+    if published:
+        eu, label = sorted(published.items()), "EU-27"
+    else:
+        eu, label = [], "EU median"
+        for year in years:
+            values = [v[year] for (code, ind), v in all_series().items()
+                      if ind == base and year in v and is_eu_nuts2(code)]
+            if len(values) >= 50:
+                eu.append((year, statistics.median(values)))
+    return Trend(indicators()[indicator_id], tuple(mine), tuple(peer_median), tuple(eu), label)

@@ -76,16 +76,27 @@ def indicators() -> dict[str, Indicator]:
     return out
 
 
+DATA_FILES = ("indicators.csv", "indicators_recent.csv")
+"""The indicator slices, oldest first: a value of a later file replaces the same (code,
+indicator, year) of an earlier one (Eurostat revises its figures)."""
+
+
 @lru_cache(maxsize=1)
 def _series() -> dict[tuple[str, str], dict[int, float]]:
     table: dict[tuple[str, str], dict[int, float]] = defaultdict(dict)
-    with data_path("indicators.csv").open(encoding="utf-8", newline="") as fh:
-        rows = csv.reader(fh)
-        if next(rows) != ["nuts", "indicator", "year", "value"]:
-            raise ValueError("kb/data/indicators.csv: unexpected header")
-        for nuts, indicator, year, value in rows:
-            table[(nuts, indicator)][int(year)] = float(value)
+    for name in DATA_FILES:
+        with data_path(name).open(encoding="utf-8", newline="") as fh:
+            rows = csv.reader(fh)
+            if next(rows) != ["nuts", "indicator", "year", "value"]:
+                raise ValueError(f"kb/data/{name}: unexpected header")
+            for nuts, indicator, year, value in rows:
+                table[(nuts, indicator)][int(year)] = float(value)
     return dict(table)
+
+
+def all_series() -> dict[tuple[str, str], dict[int, float]]:
+    """Every (code, indicator) -> year -> value of the data (read once; treat as read-only)."""
+    return _series()
 
 
 def series(code: str, indicator: str) -> dict[int, float]:
@@ -162,25 +173,49 @@ def _level_name(code: str) -> str:
         _nuts2_children().get(code) == _nuts2_children().get(code[:2])) else f"NUTS 1 ({code})"
 
 
-def figure(region: Region, indicator_id: str) -> Figure:
-    """Return the region's latest figure for an indicator (value None when unknown), by the
-    indicator's rule (see the module's docstring)."""
+def figure(region: Region, indicator_id: str, year: int | None = None) -> Figure:
+    """Return the region's latest figure for an indicator, or its figure of `year` (value None
+    when unknown), by the indicator's rule (see the module's docstring)."""
     meta = indicators()[indicator_id]
     if indicator_id == "gdp_pps_index_eu27" and region.country == "UK":
-        fig = figure(region, "gdp_pps_index_eu28")
+        fig = figure(region, "gdp_pps_index_eu28", year)
         note = "UK: EU28 = 100 series (no EU27_2020 series after Brexit)"
         return Figure(indicator_id, fig.value, fig.year, fig.codes, note if fig.value is not None else fig.note,
                       fig.rule, fig.parts)
-    if meta.published_first:
-        for code in published_level(region):
-            values = series(code, indicator_id)
-            if values:
-                year = max(values)
-                return Figure(indicator_id, values[year], year, (code,), rule=f"published for {_level_name(code)}")
+    published = _published(region, indicator_id, year) if meta.published_first else None
+    combined = _combined(region, meta, year)
+    if published is None:
+        return combined
+    if year is None and combined.value is not None and combined.year is not None \
+            and published.year is not None and combined.year > published.year:
+        # The parts are newer: current figures beat a level's older one, and the older one is said.
+        return Figure(indicator_id, combined.value, combined.year, combined.codes, combined.note,
+                      f"{combined.rule} (newer than the figure published for {published.codes[0]}: "
+                      f"{published.value:.3g} in {published.year})")
+    return published
+
+
+def _published(region: Region, indicator_id: str, year: int | None) -> Figure | None:
+    for code in published_level(region):
+        values = series(code, indicator_id)
+        if not values:
+            continue
+        rule = f"published for {_level_name(code)}"
+        if year is not None and year not in values:  # one rule for every year of a series
+            return Figure(indicator_id, None, year, (code,), "no data", rule=rule)
+        when = max(values) if year is None else year
+        return Figure(indicator_id, values[when], when, (code,), rule=rule)
+    return None
+
+
+def _combined(region: Region, meta: Indicator, year: int | None) -> Figure:
+    indicator_id = meta.id
     best: tuple[int, tuple[str, ...]] | None = None
     for codes in _code_lists(region):
         years = [set(series(c, indicator_id)) for c in codes]
         common = set.intersection(*years) if years else set()
+        if year is not None:
+            common &= {year}
         if common and (best is None or max(common) > best[0]):
             best = (max(common), codes)
     if best is None:
@@ -216,7 +251,7 @@ def age_note(fig: Figure, as_of: int) -> str:
     return f"old: {fig.year} ({why})"
 
 
-def _is_eu_nuts2(code: str) -> bool:
+def is_eu_nuts2(code: str) -> bool:
     return len(code) == 4 and not code.endswith("ZZ") and code[:2] in _eu_countries()
 
 
@@ -234,7 +269,7 @@ def reference(indicator_id: str) -> tuple[int | None, tuple[float, ...]]:
     by_year: dict[int, list[float]] = defaultdict(list)
     latest: list[float] = []
     for (code, ind), values in _series().items():
-        if ind != indicator_id or not _is_eu_nuts2(code):
+        if ind != indicator_id or not is_eu_nuts2(code):
             continue
         latest.append(values[max(values)])
         for year, value in values.items():

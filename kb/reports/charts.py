@@ -155,3 +155,71 @@ def bar(share: float, color: str = "#0b4f8a", width: int = 120) -> Bar:
     """A bar for `share`, clamped to 0-1, labelled as a whole percentage."""
     share = max(0.0, min(1.0, share))
     return Bar(width=width, height=10, fill=round(width * share, 1), color=color, label=f"{share:.0%}")
+
+
+# --- trends: small line charts ------------------------------------------------------------------
+
+TREND_W = 220
+TREND_H = 150
+TREND_PAD = (34, 12, 10, 22)
+"""Space left, top, right and bottom of the plot area (tick labels)."""
+TREND_STYLE = {"region": ("#0b4f8a", "", 2.2), "peers": ("#d9822b", "5,3", 1.6), "eu": ("#555555", "1.5,2.5", 1.6)}
+
+
+@dataclass(frozen=True)
+class Polyline:
+    """One series of a trend chart: its points as an SVG `points` list, and its last point."""
+
+    kind: str
+    label: str
+    color: str
+    dash: str
+    width: float
+    points: str
+    last: tuple[float, float]
+
+
+@dataclass(frozen=True)
+class TrendChart:
+    title: str
+    width: int
+    height: int
+    plot: tuple[float, float, float, float]
+    """Left, top, right and bottom of the plot area."""
+    lines: tuple[Polyline, ...]
+    y_ticks: tuple[tuple[float, str], ...]
+    x_ticks: tuple[tuple[float, str], ...]
+
+
+def _tick_label(value: float) -> str:
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.1f}" if abs(value) >= 10 else f"{value:.2g}"
+
+
+def trend_chart(title: str, series: list[tuple[str, str, tuple[tuple[int, float], ...]]]) -> TrendChart:
+    """Geometry of one small trend chart: `series` is (kind, label, ((year, value), ...)) with
+    kind region, peers or eu. Every series shares one year axis and one value axis."""
+    left, top, right, bottom = TREND_PAD[0], TREND_PAD[1], TREND_W - TREND_PAD[2], TREND_H - TREND_PAD[3]
+    drawn = [(kind, label, pts) for kind, label, pts in series if pts]
+    years = [y for _, _, pts in drawn for y, _ in pts]
+    values = [v for _, _, pts in drawn for _, v in pts]
+    if not years:
+        return TrendChart(title, TREND_W, TREND_H, (left, top, right, bottom), (), (), ())
+    y0, y1 = min(years), max(years)
+    lo, hi = min(values), max(values)
+    pad = (hi - lo) * 0.08 or abs(hi) * 0.05 or 1.0
+    lo, hi = lo - pad, hi + pad
+
+    def x(year: float) -> float:
+        return round(left + (right - left) * ((year - y0) / (y1 - y0) if y1 > y0 else 0.5), 1)
+
+    def y(value: float) -> float:
+        return round(bottom - (bottom - top) * (value - lo) / (hi - lo), 1)
+
+    lines = []
+    for kind, label, pts in drawn:
+        color, dash, width = TREND_STYLE[kind]
+        coords = [(x(yr), y(v)) for yr, v in pts]
+        lines.append(Polyline(kind, label, color, dash, width, " ".join(f"{a},{b}" for a, b in coords), coords[-1]))
+    y_ticks = tuple((y(v), _tick_label(v)) for v in (lo + pad, (lo + hi) / 2, hi - pad))
+    x_ticks = tuple((x(v), str(v)) for v in sorted({y0, y1}))
+    return TrendChart(title, TREND_W, TREND_H, (left, top, right, bottom), tuple(lines), y_ticks, x_ticks)
