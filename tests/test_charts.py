@@ -58,3 +58,26 @@ def test_labels_are_escaped_in_the_svg() -> None:
 def test_bar_is_clamped_and_labelled() -> None:
     assert bar(0.5).fill == 60 and bar(0.5).label == "50%"
     assert bar(1.7).fill == 120 and bar(-1).fill == 0
+
+
+def test_a_trend_runs_left_to_right_in_time_and_up_with_the_value() -> None:
+    from kb.reports.charts import trend_chart
+
+    chart = trend_chart("GDP", [("region", "Here", ((2010, 80.0), (2015, 90.0), (2020, 85.0))),
+                                ("eu", "EU-27", ((2010, 100.0), (2020, 100.0)))])
+    here = next(line for line in chart.lines if line.kind == "region")
+    points = [tuple(map(float, p.split(","))) for p in here.points.split()]
+    assert [p[0] for p in points] == sorted(p[0] for p in points)  # later years further right
+    assert points[1][1] < points[0][1] and points[1][1] < points[2][1]  # 90 is drawn highest
+    eu = next(line for line in chart.lines if line.kind == "eu")
+    assert all(float(p.split(",")[1]) < points[1][1] for p in eu.points.split())  # 100 above 90
+    svg = environment().from_string('{% import "charts.j2" as c %}{{ c.trend(t) }}').render(t=chart)
+    assert svg.count("<polyline") == 2 and "no data" not in svg
+
+
+def test_a_trend_without_data_says_so() -> None:
+    from kb.reports.charts import trend_chart
+
+    chart = trend_chart("<b>x</b>", [("region", "Here", ())])
+    svg = environment().from_string('{% import "charts.j2" as c %}{{ c.trend(t) }}').render(t=chart)
+    assert "no data" in svg and "<b>" not in svg and "&lt;b&gt;" in svg

@@ -135,3 +135,25 @@ def test_pseudo_regions_have_no_report(fixture_index: Path) -> None:
 
     with pytest.raises(KBError, match="is not a region but a grouping of practices"):
         build_report("multi-region", index_dir=fixture_index)
+
+
+def test_indicators_show_rules_ages_trends_and_each_peer(saxony) -> None:  # type: ignore[no-untyped-def]
+    assert [t.indicator.id for t in saxony.trends] == ["gdp_pps_index_eu27", "unemployment_rate", "gerd_pct_gdp"]
+    assert all(t.region for t in saxony.trends)
+    rows = {row.id: row for row in saxony.indicators}
+    assert all(row.region.rule for row in rows.values())
+    assert rows["patents_per_million"].comparison.old.startswith("old: 2012")
+    html = render_all(saxony)
+    assert "Trends" in html and html.count("<polyline") >= 6
+    for peer in saxony.peers.peers:
+        assert peer.name in html.split("Each peer")[1].split("</table>")[0]
+    assert "Eurostat stopped publishing EPO applications" in html
+
+
+def test_no_challenge_rests_on_a_small_gap_a_saturated_indicator_or_an_old_figure(saxony) -> None:  # type: ignore[no-untyped-def]
+    rows = {row.id: row for row in saxony.indicators}
+    for ch in saxony.challenges:
+        if ch.indicator is None:
+            continue
+        assert ch.indicator != "broadband_households" and not rows[ch.indicator].comparison.old
+        assert ch.size and (ch.gap <= -0.10 or "6th of 6" in ch.size or "5th of 6" in ch.size or ch.relative)

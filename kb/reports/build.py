@@ -17,7 +17,7 @@ from kb.corpus.checks import check_url
 from kb.corpus.summary import PracticeSummary
 from kb.errors import MissingData, NotARegion
 from kb.reference.challenges import fmt_number, weakest
-from kb.reference.compare import Comparison, compare
+from kb.reference.compare import TREND_INDICATORS, Comparison, Trend, compare, trend
 from kb.reference.data import load_yaml
 from kb.reference.funding import Assessment, assess
 from kb.reference.funding import networks as network_list
@@ -161,6 +161,7 @@ class RegionReport:
     region: Region
     profile: Profile
     indicators: list[IndicatorRow]
+    trends: list[Trend]
     challenges: list[Challenge]
     practices: list[MatchedPractice]
     peers: PeerResult | None
@@ -454,6 +455,8 @@ def build_report(region_name: str, index_dir: Path | str = "build/index", worksh
     except MissingData as exc:
         peers, peers_error = None, str(exc)
     rows = build_indicators(region, peers, cit)
+    peer_regions = [regions()[p.region] for p in peers.peers] if peers else []
+    trends = [trend(region, peer_regions, ind) for ind in TREND_INDICATORS]
     challenges = build_challenges(profile, rows, cit)
     practices = build_practices(region, challenges, peers, documents, cit, practices_limit)
     partners = build_partners(region, challenges, peers, documents, cit)
@@ -469,7 +472,7 @@ def build_report(region_name: str, index_dir: Path | str = "build/index", worksh
         "parameters": dict(parameters or {}),
         "generated_on": generated_on or dt.date.today().isoformat(),
     }
-    return RegionReport(region=region, profile=profile, indicators=rows, challenges=challenges,
+    return RegionReport(region=region, profile=profile, indicators=rows, trends=trends, challenges=challenges,
                         practices=practices, peers=peers, peers_error=peers_error, partners=partners,
                         funding=funding, actions=actions, feedback=feedback, sources=cit.listing(), footer=footer)
 

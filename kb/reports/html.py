@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from kb.reference.themes import themes
 from kb.reports.build import IndicatorRow, RegionReport
-from kb.reports.charts import StripRow, bar, position_strip
+from kb.reports.charts import StripRow, bar, position_strip, trend_chart
 from kb.templating import render
 
 
@@ -72,7 +72,11 @@ def render_all(r: RegionReport) -> str:
     strip = position_strip([StripRow(row.label, row.position, row.peer_position, row.pilot_position)
                             for row in r.indicators],
                            f"{r.region.name}: position among EU regions (percentile, right = better)")
-    return render("report.j2", r=r, strip=strip, indicator_lines=[indicator_line(row) for row in r.indicators],
+    trends = [trend_chart(f"{t.indicator.label} ({t.indicator.unit})",
+                          [("region", r.region.name, t.region), ("peers", "peers' median", t.peers),
+                           ("eu", t.eu_label, t.eu)]) for t in r.trends]
+    return render("report.j2", r=r, strip=strip, trends=trends,
+                  indicator_lines=[indicator_line(row) for row in r.indicators],
                   challenge_themes=[theme_labels(ch.themes) for ch in r.challenges],
                   practice_themes={p.id: theme_labels(p.themes) for p in r.practices},
                   peer_bars=[bar(p.stability) for p in r.peers.peers] if r.peers else [])
