@@ -495,6 +495,7 @@ def report(regions: tuple[str, ...], all_pilots: bool, out_dir: Path, jobs: int,
     """
     import time
 
+    from kb.reference.indicators import check_data_files
     from kb.reports.batch import render_reports, resolve_regions
     from kb.search.build import check_sound, read_stamp
     from kb.workshops.sessions import skipped_sessions
@@ -502,6 +503,7 @@ def report(regions: tuple[str, ...], all_pilots: bool, out_dir: Path, jobs: int,
     if not regions and not all_pilots:
         raise click.UsageError("name at least one REGION, or use --all for the 12 pilot regions")
     targets = resolve_regions(list(regions), all_pilots)
+    check_data_files()
     read_stamp(index)
     check_sound(index)
     skipped_sessions(workshops_dir)  # warns once per record that the reports will leave out

@@ -59,6 +59,12 @@ class SessionError(ProblemsError):
     what = "the session record"
 
 
+class DataError(ProblemsError):
+    """A reference data file (indicators, ...) has bad rows."""
+
+    what = "the reference data"
+
+
 class IndexMissing(KBError):
     """No index at the given path: it has to be built first."""
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from kb.reference import indicators as ind_module
@@ -188,3 +190,47 @@ def test_every_indicator_has_metadata_and_a_rule() -> None:
         assert ind.kind in ("performance", "structural") and ind.better in ("higher", "lower", "none")
         assert ind.combine in ("sum", "weighted", "none")
         assert (ind.combine == "weighted") == bool(ind.weight), ind.id
+
+
+def test_bad_rows_of_an_indicator_file_are_problems_with_lines(tmp_path: Path) -> None:
+    from kb.reference.indicators import read_indicator_file
+
+    path = tmp_path / "indicators.csv"
+    path.write_text("nuts,indicator,year,value\nDED2,gerd_pct_gdp,2019,2.1\nDED2,gerd_pct_gdp,2020\n"
+                    "ded 2,gerd_pct_gdp,2019,1\nDED4,no_such,2019,1\nDED4,gerd_pct_gdp,20x9,1\n"
+                    "DED4,gerd_pct_gdp,2019,n/a\nDED5,gerd_pct_gdp,2019,inf\n", encoding="utf-8")
+    table, problems = read_indicator_file(path, "f.csv", known={"gerd_pct_gdp"})
+    assert table[("DED2", "gerd_pct_gdp")] == {2019: 2.1}
+    assert [str(p) for p in problems] == [
+        "f.csv:3: 3 columns; expected 4 (nuts,indicator,year,value)",
+        "f.csv:4: 'ded 2' is not a NUTS or EU code",
+        "f.csv:5: unknown indicator 'no_such' (see indicators.yaml)",
+        "f.csv:6: year '20x9' is not a year",
+        "f.csv:7: value 'n/a' is not a number",
+        "f.csv:8: value 'inf' is not a number",
+    ]
+    path.write_text("code,indicator,year,value\n", encoding="utf-8")
+    assert read_indicator_file(path, "f.csv")[1][0].message.startswith("the header must be")
+
+
+def test_a_broken_shipped_file_stops_a_report_with_path_and_line(tmp_path: Path, fixture_index: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from kb.cli import cli
+    from kb.reference import data as data_module
+
+    bad = tmp_path / "indicators.csv"
+    bad.write_text("nuts,indicator,year,value\nDED2,gerd_pct_gdp,2019,oops\n", encoding="utf-8")
+    real = data_module.data_path
+    monkeypatch.setattr(ind_module, "data_path", lambda name: bad if name == "indicators.csv" else real(name))
+    ind_module._series.cache_clear()
+    try:
+        result = CliRunner().invoke(cli, ["report", "saxony", "--index", str(fixture_index), "--out",
+                                          str(tmp_path / "out")])
+    finally:
+        monkeypatch.undo()
+        ind_module._series.cache_clear()
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0] == "kb/data/indicators.csv:2: value 'oops' is not a number"
+    assert not (tmp_path / "out").exists()

@@ -16,13 +16,18 @@ Every figure says which rule made it (`rule`), in one short line.
 from __future__ import annotations
 
 import csv
+import math
+import re
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
+from kb.errors import DataError, Problem
 from kb.reference.data import data_path, load_csv, load_yaml
 from kb.reference.regions import Region, countries, regions
+from kb.yamlio import brief
 
 EU_MEDIAN_MIN_REGIONS = 50
 OLD_AFTER_YEARS = 5
@@ -81,16 +86,63 @@ DATA_FILES = ("indicators.csv", "indicators_recent.csv")
 indicator, year) of an earlier one (Eurostat revises its figures)."""
 
 
+HEADER = ["nuts", "indicator", "year", "value"]
+_CODE = re.compile(r"^(?:[A-Z]{2}[A-Z0-9]{0,2}|EU[A-Z0-9_]+)$")
+
+
+def read_indicator_file(path: Any, shown: str, known: set[str] | None = None,
+                        table: dict[tuple[str, str], dict[int, float]] | None = None,
+                        ) -> tuple[dict[tuple[str, str], dict[int, float]], list[Problem]]:
+    """Read one long-format indicator file into `table`; every bad row is a problem with its
+    line (wrong column count, a code that is not a NUTS or EU code, an unknown indicator, a year
+    or value that is not a number), never an exception."""
+    table = table if table is not None else defaultdict(dict)
+    problems: list[Problem] = []
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = csv.reader(fh)
+        header = next(rows, None)
+        if header != HEADER:
+            return table, [Problem(shown, 1, f"the header must be {','.join(HEADER)}, not {brief(header)}")]
+        for line, row in enumerate(rows, 2):
+            if len(row) != 4:
+                problems.append(Problem(shown, line, f"{len(row)} columns; expected 4 ({','.join(HEADER)})"))
+                continue
+            nuts, indicator, year, value = row
+            if not _CODE.match(nuts):
+                problems.append(Problem(shown, line, f"{brief(nuts)} is not a NUTS or EU code"))
+            elif known is not None and indicator not in known:
+                problems.append(Problem(shown, line, f"unknown indicator {brief(indicator)} (see indicators.yaml)"))
+            elif not year.isdigit():
+                problems.append(Problem(shown, line, f"year {brief(year)} is not a year"))
+            else:
+                try:
+                    number = float(value)
+                except ValueError:
+                    number = math.nan
+                if not math.isfinite(number):
+                    problems.append(Problem(shown, line, f"value {brief(value)} is not a number"))
+                else:
+                    table[(nuts, indicator)][int(year)] = number
+            if len(problems) >= 50:
+                break
+    return table, problems
+
+
+def check_data_files() -> None:
+    """Raise DataError listing every bad row of the shipped indicator files (path:line)."""
+    _series()
+
+
 @lru_cache(maxsize=1)
 def _series() -> dict[tuple[str, str], dict[int, float]]:
     table: dict[tuple[str, str], dict[int, float]] = defaultdict(dict)
+    problems: list[Problem] = []
+    known = {str(row["id"]) for row in load_yaml("indicators.yaml")}
     for name in DATA_FILES:
-        with data_path(name).open(encoding="utf-8", newline="") as fh:
-            rows = csv.reader(fh)
-            if next(rows) != ["nuts", "indicator", "year", "value"]:
-                raise ValueError(f"kb/data/{name}: unexpected header")
-            for nuts, indicator, year, value in rows:
-                table[(nuts, indicator)][int(year)] = float(value)
+        _, found = read_indicator_file(data_path(name), f"kb/data/{name}", known, table)
+        problems += found
+    if problems:
+        raise DataError(problems)
     return dict(table)
 
 
