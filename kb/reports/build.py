@@ -251,7 +251,8 @@ def build_indicators(region: Region, peers: PeerResult | None, cit: Citations) -
         rows.append(IndicatorRow(
             id=ind.id, label=ind.label, unit=ind.unit, better=ind.better, region=c.figure, peers=c.peer_median,
             pilots=pilot_med, eu=c.eu_median, position=c.position, peer_position=c.peer_position,
-            pilot_position=percentile(c.base, pilot_med, ind.better), cite=cit.cite(ind.url, ind.source),
+            pilot_position=percentile(c.base, pilot_med, ind.better),
+            cite=cit.cite(indicators()[c.base].url, indicators()[c.base].source),
             comparison=c,
         ))
     return rows
