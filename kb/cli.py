@@ -391,10 +391,12 @@ def peers(region: str, limit: int, other_countries: bool, as_json: bool) -> None
     if as_json:
         echo_json(result.to_dict())
         return
-    click.echo(f"Peers of {result.name} among {result.candidates} regions "
-               f"(structural variables: {', '.join(result.variables)})")
+    click.echo(f"Peers of {result.name} among {result.candidates} regions, on {', '.join(result.dimensions)}")
+    for note in result.notes:
+        click.echo(f"note: {note}")
     for n, p in enumerate(result.peers, 1):
-        click.echo(f"{n:>2}. {p.name} ({p.country})  distance {p.distance:.2f}  stability {p.stability:.0%}")
+        flag = "  UNSTABLE" if p.unstable else ""
+        click.echo(f"{n:>2}. {p.name} ({p.country})  distance {p.distance:.2f}  stability {p.stability:.0%}{flag}")
         click.echo(f"    {'; '.join(p.reasons)}")
 
 

@@ -1,16 +1,24 @@
-"""Structurally similar regions ("peers"), in the spirit of the JRC/Orkestra regional
-benchmarking tool: standardised structural variables, a weighted Euclidean distance, the k
-nearest regions, and how stable each peer is when the variable weights change (the share of
-random Dirichlet weight draws in which it stays in the top k)."""
+"""Structurally similar regions ("peers"), after Navarro et al. (2014), the method of the
+JRC/Orkestra regional benchmarking tool (see kb/data/peer_variables.yaml):
+
+- structural variables only, grouped in dimensions (demography and settlement, economic
+  structure, human capital), each standardised over every region with data;
+- each dimension reduced to its principal components (eigenvalue >= 1), so that correlated
+  variables are not counted twice, and scaled so that every dimension weighs the same;
+- one distance index from 0 to 1 (the Euclidean distance over the dimensions, divided by the
+  largest distance between any two regions);
+- capital-city regions compared only with capital-city regions;
+- the stability of a peer: the share of random Dirichlet weightings of the dimensions under
+  which it stays among the region's nearest STABLE_TOP, whatever the number of peers asked for.
+"""
 
 from __future__ import annotations
 
-import heapq
 import math
-import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
-from operator import mul
+
+import numpy as np
 
 from kb.errors import MissingData
 from kb.reference.data import load_yaml
@@ -19,6 +27,11 @@ from kb.reference.regions import Region, country_name
 
 DRAWS = 200
 SEED = 20171229
+STABLE_TOP = 10
+UNSTABLE_BELOW = 0.5
+MAX_MISSING = 2
+"""A region missing more structural variables than this is not offered as a peer: filling the
+gaps with averages would make it look like everybody's neighbour."""
 
 
 @dataclass(frozen=True)
@@ -26,6 +39,15 @@ class Variable:
     indicator: str
     label: str
     transform: str
+    unit: str
+    dimension: str
+
+
+@dataclass(frozen=True)
+class Dimension:
+    id: str
+    label: str
+    variables: tuple[Variable, ...]
 
 
 @dataclass(frozen=True)
@@ -34,11 +56,18 @@ class Peer:
     name: str
     country: str
     distance: float
+    """0 (identical) to 1 (the two most different regions of Europe)."""
     stability: float
-    """Share of the random weightings in which the region stays among the nearest k."""
+    """Share of the random weightings of the dimensions in which the peer stays among the
+    region's nearest STABLE_TOP: a property of the peer, not of how many peers are shown."""
     reasons: list[str]
     closest: list[str]
+    """The two dimensions on which the two regions are closest."""
     furthest: list[str]
+
+    @property
+    def unstable(self) -> bool:
+        return self.stability < UNSTABLE_BELOW
 
 
 @dataclass(frozen=True)
@@ -48,124 +77,231 @@ class PeerResult:
     peers: list[Peer]
     variables: list[str]
     candidates: int
-    """How many regions had data on every variable."""
+    """How many regions it was compared with."""
+    dimensions: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    """What the comparison could not use (a dimension without data), or how it was restricted."""
 
     def to_dict(self) -> dict:
         return {
             "region": self.region,
             "peers": [{"region": p.region, "name": p.name, "country": p.country, "distance": p.distance,
-                       "stability": p.stability, "reasons": p.reasons} for p in self.peers],
-            "variables": self.variables, "candidates": self.candidates,
+                       "stability": p.stability, "unstable": p.unstable, "reasons": p.reasons,
+                       "closest_dimensions": p.closest} for p in self.peers],
+            "variables": self.variables, "dimensions": self.dimensions, "candidates": self.candidates,
+            "notes": self.notes,
         }
 
 
 @lru_cache(maxsize=1)
+def dimensions() -> tuple[Dimension, ...]:
+    out = []
+    for row in load_yaml("peer_variables.yaml"):
+        variables = tuple(Variable(str(v["indicator"]), str(v["label"]), str(v["transform"]), str(v["unit"]),
+                                   str(row["dimension"])) for v in row["variables"])
+        out.append(Dimension(str(row["dimension"]), str(row["label"]), variables))
+    return tuple(out)
+
+
 def variables() -> tuple[Variable, ...]:
-    return tuple(Variable(**row) for row in load_yaml("peer_variables.yaml"))
-
-
-def _raw(region: Region, var: Variable) -> float | None:
-    if var.indicator == "density":
-        pop, area = figure(region, "population").value, figure(region, "area_km2").value
-        value = pop / area if pop and area else None
-    else:
-        value = figure(region, var.indicator).value
-    if value is None:
-        return None
-    if var.transform == "log":
-        return math.log(value) if value > 0 else None
-    return value
-
-
-MAX_MISSING = 2
+    return tuple(v for d in dimensions() for v in d.variables)
 
 
 @lru_cache(maxsize=1)
-def matrix() -> tuple[dict[str, tuple[float | None, ...]], dict[str, Region]]:
-    """Return the standardised variables of every region with data on all but at most
-    MAX_MISSING of them (None where missing)."""
-    vs = variables()
+def capital_regions() -> frozenset[str]:
+    """NUTS codes of capital-city regions (kb/data/capital_regions.yaml)."""
+    return frozenset(str(row["code"]) for row in load_yaml("capital_regions.yaml"))
+
+
+def is_capital(region: Region) -> bool:
+    """A capital-city region: every NUTS 2 part of it is one (Wien, the five of Greater London,
+    Eesti). A whole country of several NUTS 2 regions (Lithuania, Slovenia) is not one."""
+    return bool(region.nuts) and set(region.nuts) <= capital_regions()
+
+
+def _value(region: Region, var: Variable) -> float | None:
+    """The variable's value, before its transform."""
+    if var.indicator == "density":
+        pop, area = figure(region, "population").value, figure(region, "area_km2").value
+        return pop / area if pop and area else None
+    return figure(region, var.indicator).value
+
+
+def _transformed(value: float | None, transform: str) -> float:
+    if value is None:
+        return math.nan
+    if transform == "log":
+        return math.log(value) if value > 0 else math.nan
+    return value
+
+
+@dataclass(frozen=True)
+class Model:
+    """Every comparable region's raw values, z-scores and dimension scores."""
+
+    slugs: tuple[str, ...]
+    units: dict[str, Region]
+    raw: np.ndarray
+    """Regions x variables, before transforms (NaN where missing)."""
+    z: np.ndarray
+    scores: tuple[np.ndarray, ...]
+    """Per dimension: regions x components, scaled so the dimension's typical distance is 1
+    (NaN rows for regions without data on the dimension)."""
+    scale: float
+    """The largest distance between any two regions: what the 0-1 index divides by."""
+
+
+@lru_cache(maxsize=1)
+def model() -> Model:
     units = {r.slug: r for r in comparable_units()}
-    raw = {slug: [_raw(region, v) for v in vs] for slug, region in units.items()}
-    raw = {slug: row for slug, row in raw.items() if sum(x is None for x in row) <= MAX_MISSING}
-    z: dict[str, list[float | None]] = {slug: [] for slug in raw}
-    for i in range(len(vs)):
-        column = [row[i] for row in raw.values() if row[i] is not None]
-        mean = sum(column) / len(column)
-        sd = math.sqrt(sum((x - mean) ** 2 for x in column) / (len(column) - 1)) or 1.0
-        for slug, row in raw.items():
-            z[slug].append(None if row[i] is None else (row[i] - mean) / sd)  # type: ignore[operator]
-    return {slug: tuple(v) for slug, v in z.items()}, units
+    vs = variables()
+    slugs = tuple(units)
+    raw = np.array([[(_value(units[s], v) if _value(units[s], v) is not None else math.nan) for v in vs]
+                    for s in slugs], dtype=float)
+    transformed = np.array([[_transformed(None if math.isnan(x) else x, v.transform) for x, v in zip(row, vs,
+                                                                                                     strict=True)]
+                            for row in raw], dtype=float)
+    mean = np.nanmean(transformed, axis=0)
+    sd = np.nanstd(transformed, axis=0, ddof=1)
+    sd[sd == 0] = 1.0
+    z = (transformed - mean) / sd
+    scores = []
+    start = 0
+    for dim in dimensions():
+        cols = slice(start, start + len(dim.variables))
+        start += len(dim.variables)
+        block = z[:, cols]
+        have = ~np.all(np.isnan(block), axis=1)
+        filled = np.where(np.isnan(block), 0.0, block)  # a missing variable counts as average
+        complete = filled[~np.any(np.isnan(block), axis=1)]
+        if block.shape[1] == 1:
+            vectors, kept = np.ones((1, 1)), np.ones(1)
+        else:
+            values, vecs = np.linalg.eigh(np.corrcoef(complete, rowvar=False))
+            order = np.argsort(values)[::-1]
+            values, vecs = values[order], vecs[:, order]
+            keep = max(1, int(np.sum(values >= 1.0)))
+            vectors, kept = vecs[:, :keep], values[:keep]
+        dim_scores = filled @ vectors / math.sqrt(float(np.sum(kept)))
+        dim_scores[~have] = math.nan
+        scores.append(dim_scores)
+    probe = _pairwise_max(tuple(scores))
+    return Model(slugs, units, raw, z, tuple(scores), probe)
 
 
-def _distance(a: tuple[float | None, ...], b: tuple[float | None, ...], weights: list[float]) -> float:
-    """Weighted Euclidean distance over the variables both regions have, rescaled to the full
-    weight so that a missing variable neither helps nor hurts."""
-    pairs = [(x, y, w) for x, y, w in zip(a, b, weights, strict=True) if x is not None and y is not None]
-    used = sum(w for _, _, w in pairs)
-    if not pairs or used == 0:
-        return math.inf
-    return math.sqrt(sum(w * (x - y) ** 2 for x, y, w in pairs) * sum(weights) / used)
+def _pairwise_max(scores: tuple[np.ndarray, ...]) -> float:
+    """The largest equal-weight distance between two regions with data on every dimension."""
+    squared = None
+    for block in scores:
+        ok = ~np.any(np.isnan(block), axis=1)
+        b = np.where(ok[:, None], block, 0.0)
+        d2 = np.sum((b[:, None, :] - b[None, :, :]) ** 2, axis=2)
+        squared = d2 if squared is None else squared + d2
+    if squared is None:
+        return 1.0
+    return float(math.sqrt(np.max(squared) / len(scores))) or 1.0
 
 
-def _stability(me: tuple[float | None, ...], rows: list[tuple[float | None, ...]], names: list[str],
-               top: list[str], k: int, draws: int) -> dict[str, float]:
-    """Return, for each region in `top`, the share of `draws` random Dirichlet(1, ..., 1)
-    weightings under which it stays among the k nearest (same distance as `_distance`)."""
-    rng = random.Random(SEED)
-    n = len(me)
-    gaps = [[0.0 if x is None or y is None else (x - y) ** 2 for x, y in zip(me, row, strict=True)] for row in rows]
-    masks = [[0.0 if x is None or y is None else 1.0 for x, y in zip(me, row, strict=True)] for row in rows]
-    complete = [all(m) for m in masks]
-    counts = dict.fromkeys(top, 0)
-    keyed = list(zip(names, gaps, masks, complete, strict=True))
-    for _ in range(draws):
-        g = [rng.gammavariate(1.0, 1.0) for _ in range(n)]
-        total = sum(g)
-        w = [x / total for x in g]
-        scored = []
-        for name, gap, mask, full in keyed:
-            num = sum(map(mul, w, gap))
-            used = 1.0 if full else sum(map(mul, w, mask))
-            scored.append((num / used if used else math.inf, name))
-        for _, name in heapq.nsmallest(k, scored):
-            if name in counts:
-                counts[name] += 1
-    return {name: counts[name] / draws for name in top}
+def _dimension_gaps(m: Model, i: int) -> np.ndarray:
+    """Regions x dimensions: the squared distance of every region to region i on each dimension
+    (NaN where either lacks the dimension)."""
+    return np.stack([np.sum((block - block[i]) ** 2, axis=1) for block in m.scores], axis=1)
+
+
+def _distances(gaps: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Weighted distance over the dimensions both regions have, rescaled to the full weight."""
+    have = ~np.isnan(gaps)
+    w = np.where(have, weights, 0.0)
+    used = np.sum(w, axis=1)
+    total = np.sum(np.where(have, gaps, 0.0) * w, axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(used > 0, np.sqrt(total / used), np.inf)
 
 
 def find_peers(region: Region, k: int = 5, other_countries: bool = False, draws: int = DRAWS) -> PeerResult:
-    """Return the k regions structurally closest to `region` (never the region itself).
-
-    `other_countries` leaves out regions of the same country. Raises MissingData when the region
-    lacks data on a structural variable.
-    """
-    z, units = matrix()
-    vs = variables()
-    if region.slug not in z:
-        missing = [v.label for v in vs if _raw(region, v) is None]
-        raise MissingData(f"{region.name} lacks data on {', '.join(missing) or 'the structural variables'}: "
-                      "no peers can be computed", region=region.slug)
-    me = z[region.slug]
+    """Return the k regions structurally closest to `region` (never the region itself, nor a
+    region sharing a NUTS code with it). Raises MissingData when it lacks every dimension."""
+    m = model()
+    dims = dimensions()
+    if region.slug not in m.units:
+        raise MissingData(f"{region.name} is not a region with structural data", region=region.slug)
+    i = m.slugs.index(region.slug)
+    present = [not np.all(np.isnan(block[i])) for block in m.scores]
+    if not any(present):
+        missing = [v.label for v in variables()]
+        raise MissingData(f"{region.name} lacks data on {', '.join(missing)}: no peers can be computed",
+                          region=region.slug)
+    notes = [f"compared without the {d.label} dimension (no data)" for d, ok in zip(dims, present, strict=True)
+             if not ok]
     own = set(region.all_codes())
-    candidates = [s for s in z if s != region.slug and not (set(units[s].all_codes()) & own)
-                  and not (other_countries and units[s].country == region.country)]
-    n = len(vs)
-    equal = [1.0 / n] * n
-    ranked = sorted(candidates, key=lambda s: (_distance(me, z[s], equal), s))
-    top = ranked[:k]
-    stay = _stability(me, [z[s] for s in candidates], candidates, top, k, draws)
+    capital = is_capital(region)
+    missing = np.sum(np.isnan(m.z), axis=1)
+    candidates = [j for j, s in enumerate(m.slugs)
+                  if s != region.slug and missing[j] <= MAX_MISSING and not (set(m.units[s].all_codes()) & own)
+                  and is_capital(m.units[s]) == capital
+                  and not (other_countries and m.units[s].country == region.country)]
+    notes.append("capital-city regions are compared only with capital-city regions" if capital
+                 else "capital-city regions are left out: they are compared only with each other")
+    gaps = _dimension_gaps(m, i)[candidates]
+    equal = np.full(len(dims), 1.0 / len(dims))
+    dist = _distances(gaps, equal)
+    order = sorted(range(len(candidates)), key=lambda n: (dist[n], m.slugs[candidates[n]]))
+    shown = order[:k]
+    stability = _stability(gaps, shown, draws)
     peers = []
-    for slug in top:
-        diffs = sorted((abs(a - b), v.label) for a, b, v in zip(me, z[slug], vs, strict=True)
-                       if a is not None and b is not None)
-        closest = [label for _, label in diffs[:2]]
-        furthest = [label for _, label in diffs[-2:][::-1]]
-        other = units[slug]
-        reasons = [f"closest on {', '.join(closest)}", f"furthest on {', '.join(furthest)}"]
-        peers.append(Peer(region=slug, name=other.name, country=country_name(other.country),
-                          distance=round(_distance(me, z[slug], equal), 3),
-                          stability=round(stay[slug], 2), reasons=reasons,
-                          closest=closest, furthest=furthest))
-    return PeerResult(region=region.slug, name=region.name, peers=peers, variables=[v.label for v in vs],
-                      candidates=len(candidates))
+    for n in shown:
+        j = candidates[n]
+        by_dim = sorted((gaps[n][d], dims[d].label) for d in range(len(dims)) if not math.isnan(gaps[n][d]))
+        closest = [label for _, label in by_dim[:2]]
+        furthest = [label for _, label in by_dim[-1:]]
+        other = m.units[m.slugs[j]]
+        peers.append(Peer(region=other.slug, name=other.name, country=country_name(other.country),
+                          distance=round(float(dist[n]) / m.scale, 3), stability=round(stability[n], 2),
+                          reasons=_reasons(m, i, j, closest), closest=closest, furthest=furthest))
+    return PeerResult(region=region.slug, name=region.name, peers=peers, variables=[v.label for v in variables()],
+                      candidates=len(candidates), dimensions=[d.label for d in dims], notes=notes)
+
+
+def _stability(gaps: np.ndarray, shown: list[int], draws: int) -> dict[int, float]:
+    """For each shown candidate: the share of Dirichlet(1, ..., 1) weightings of the dimensions
+    under which it is among the STABLE_TOP nearest."""
+    rng = np.random.default_rng(SEED)
+    top = min(STABLE_TOP, len(gaps))
+    counts = dict.fromkeys(shown, 0)
+    for weights in rng.dirichlet(np.ones(gaps.shape[1]), size=draws):
+        dist = _distances(gaps, weights)
+        nearest = set(np.argpartition(dist, top - 1)[:top].tolist()) if top < len(dist) else set(range(len(dist)))
+        for n in shown:
+            counts[n] += n in nearest
+    return {n: counts[n] / draws for n in shown}
+
+
+def _fmt(value: float, unit: str) -> str:
+    if unit == "inhabitants":
+        return f"{value / 1e6:.1f} million" if value >= 1e6 else f"{value:,.0f}"
+    if unit == "inhabitants per km²":
+        return f"{value:,.0f} per km²"
+    return f"{value:.0f}" if abs(value) >= 10 else f"{value:.1f}"
+
+
+def _reasons(m: Model, i: int, j: int, closest: list[str]) -> list[str]:
+    """In a person's words: the closest dimensions, then the two variables on which the two
+    regions are nearest, with both values."""
+    vs = variables()
+    diffs = sorted((abs(m.z[i][v] - m.z[j][v]), v) for v in range(len(vs))
+                   if not math.isnan(m.z[i][v]) and not math.isnan(m.z[j][v]))
+    out = [f"closest on {' and '.join(closest)}"]
+    for _, v in diffs[:2]:
+        var = vs[v]
+        a, b = _fmt(float(m.raw[i][v]), var.unit), _fmt(float(m.raw[j][v]), var.unit)
+        unit = "" if var.unit.startswith("inhabitants") else f" {var.unit}"
+        out.append(f"{var.label}: {a} vs {b}{unit}" if a != b else f"{var.label}: both {a}{unit}")
+    return out
+
+
+def distance_between(a: Region, b: Region) -> float:
+    """The 0-1 structural distance of two regions with equal dimension weights (symmetric)."""
+    m = model()
+    i, j = m.slugs.index(a.slug), m.slugs.index(b.slug)
+    gaps = _dimension_gaps(m, i)[[j]]
+    return float(_distances(gaps, np.full(len(dimensions()), 1.0 / len(dimensions())))[0]) / m.scale
