@@ -168,12 +168,13 @@ def validate(practices: Path, as_json: bool) -> None:
     Exit 0 when the corpus is clean, 1 otherwise.
     """
     from kb.corpus.records import scan
+    from kb.corpus.stats import counts
 
     good, problems, _ = scan(practices)
     problems.sort()
     if as_json:
         echo_json({"records": len(good) + len({p.path for p in problems}), "valid": len(good),
-                   "problems": [asdict(p) for p in problems]})
+                   "problems": [asdict(p) for p in problems], "counts": counts(good)})
     else:
         for problem in problems:
             click.echo(str(problem))

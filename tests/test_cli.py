@@ -214,3 +214,13 @@ def test_indicators_json_gives_the_published_figure(region: str, code: str) -> N
     assert gerd["eu_aggregate"]["value"] is not None and gerd["eu_median"]["year"] is not None
     text = run("indicators", region)
     assert text.exit_code == 0 and "published for" in text.stdout and "old: 2012" in text.stdout
+
+
+def test_validate_json_counts_the_corpus_and_peer_coverage() -> None:
+    result = run("validate", "--practices", GOOD, "--json")
+    counts = json.loads(result.stdout)["counts"]
+    assert counts["records"] == 6 and counts["regions"]["saxony"] == 1
+    assert counts["themes"]["governance"] >= 2 and sum(counts["evidence"].values()) == 6
+    saxony = counts["peer_coverage"]["saxony"]
+    assert saxony["of"] == 8 and len(saxony["peers"]) == 8 and saxony["covered"] == 0
+    assert counts["peer_coverage"]["piemonte"]["peers"].get("slovenia", 0) in (0, 1)
