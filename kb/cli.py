@@ -167,23 +167,28 @@ def validate(practices: Path, as_json: bool) -> None:
 
     Exit 0 when the corpus is clean, 1 otherwise.
     """
-    from kb.corpus.records import scan
+    from kb.corpus.records import scan, source_warnings
     from kb.corpus.stats import counts
 
     good, problems, _ = scan(practices)
     problems.sort()
+    warnings = source_warnings(practices)
     if as_json:
         echo_json({"records": len(good) + len({p.path for p in problems}), "valid": len(good),
-                   "problems": [asdict(p) for p in problems], "counts": counts(good)})
+                   "problems": [asdict(p) for p in problems], "warnings": [asdict(w) for w in warnings],
+                   "counts": counts(good)})
     else:
         for problem in problems:
             click.echo(str(problem))
+        for warning in warnings:
+            click.echo(str(warning), err=True)
     if problems:
         if not as_json:
             click.echo(f"{len(problems)} problem(s) in {len({p.path for p in problems})} file(s)", err=True)
         sys.exit(1)
     if not as_json:
-        click.echo(f"{len(good)} records valid in {practices}")
+        more = f" ({len(warnings)} warning(s) about sources)" if warnings else ""
+        click.echo(f"{len(good)} records valid in {practices}{more}")
 
 
 @cli.command()

@@ -29,12 +29,20 @@ def safe_url(url: object) -> str | None:
     return url if isinstance(url, str) and check_url(url) is None else None
 
 
+def mirror_host(url: object) -> str | None:
+    """The document-mirror site a source URL is on, or None (reports mark such sources)."""
+    from kb.corpus.checks import mirror_host as host
+
+    return host(url)
+
+
 @cache
 def environment() -> Environment:
     """The shared environment (built once per process)."""
     env = Environment(loader=FileSystemLoader(str(HTML_TEMPLATES)), autoescape=True, undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False)
     env.filters["safe_url"] = safe_url
+    env.filters["mirror_host"] = mirror_host
     env.globals["stylesheet"] = stylesheet
     return env
 

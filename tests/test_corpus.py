@@ -147,3 +147,17 @@ def test_read_record_reports_binary_garbage(tmp_path: Path) -> None:
 )
 def test_check_url(url: object, ok: bool) -> None:
     assert (check_url(url) is None) is ok
+
+
+def test_a_source_on_a_document_mirror_is_a_warning_not_a_problem(corpus: Path) -> None:
+    from kb.corpus.checks import mirror_host
+    from kb.corpus.records import source_warnings
+
+    path = corpus / "saxony" / "fx-saxony-monitoring-dashboard.md"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "https://example.org/fx-saxony-monitoring-dashboard", "https://www.docslib.org/doc/123/monitoring"),
+        encoding="utf-8")
+    assert validate(corpus) == []
+    (warning,) = source_warnings(corpus)
+    assert warning.line == 12 and "docslib.org, a document mirror" in warning.message
+    assert mirror_host("https://sub.issuu.com/x") == "issuu.com" and mirror_host("https://notissuu.com/") is None

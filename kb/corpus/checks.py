@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterator, Mapping
+from functools import cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -45,6 +46,32 @@ def check_url(url: Any) -> str | None:
     if "." not in host or host.startswith(".") or ".." in host:
         return "has no valid host name"
     return None
+
+
+@cache
+def _mirrors() -> tuple[str, ...]:
+    return tuple(str(d).lower() for d in load_yaml("mirror_domains.yaml"))
+
+
+def mirror_host(url: Any) -> str | None:
+    """The document-mirror site `url` is on (kb/data/mirror_domains.yaml), or None."""
+    if not isinstance(url, str):
+        return None
+    try:
+        host = (urlsplit(url).hostname or "").lower().removesuffix(".")
+    except ValueError:
+        return None
+    return next((m for m in _mirrors() if host == m or host.endswith("." + m)), None)
+
+
+def source_warnings(raw: RawRecord) -> Iterator[Problem]:
+    """Warnings, not problems: sources on document mirrors, where an original is better."""
+    for i, src in enumerate((raw.front or {}).get("sources") or [], 1):
+        host = mirror_host(src.get("url")) if isinstance(src, dict) else None
+        if host:
+            yield Problem(raw.path, raw.key_lines.get(f"sources[{i}]", 2),
+                          f"warning: source {i} is a copy on {host}, a document mirror; cite the original if it "
+                          "can be found")
 
 
 # --- one check per field ---------------------------------------------------------------------------

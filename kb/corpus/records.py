@@ -213,6 +213,18 @@ def digest_of(entries: Iterable[tuple[str, str]]) -> str:
     return digest.hexdigest()
 
 
+def source_warnings(practices_dir: Path) -> list[Problem]:
+    """Every warning of the corpus (sources on document mirrors), sorted: `kb validate` prints
+    them but they do not fail it."""
+    from kb.corpus.checks import source_warnings as warnings_of
+
+    root = Path(practices_dir)
+    out: list[Problem] = []
+    for path in record_files(root) if root.is_dir() else []:
+        out += warnings_of(read_record(path, display_path(path)))
+    return sorted(out)
+
+
 def scan(practices_dir: Path) -> tuple[list[Practice], list[Problem], str]:
     """Read and check every record under `practices_dir`; return the good practices, every
     problem found, and the corpus digest."""
