@@ -84,7 +84,9 @@ def test_theme_names_in_any_pilot_language_are_recognised(query: str, theme: str
     ("Itä- ja Pohjois-Suomi", "east-north-finland"), ("Lietuva", "lithuania"), ("Slovenija", "slovenia"),
     ("Greater Manchester", "greater-manchester"), ("Centre-Val de Loire", "centre-val-de-loire"),
     ("Norra Mellansverige", "norra-mellansverige"), ("Grand Est", "grand-est"), ("Cantabria", "cantabria"),
-    ("Hauts-de-France", "hauts-de-france"),
+    ("Hauts-de-France", "hauts-de-france"), ("Silesia", "silesia"), ("coal phase-out in Silesia", "silesia"),
+    ("Śląskie", "silesia"), ("Lower Silesia", "lower-silesia"), ("Attica", "attica"), ("Attiki", "attica"),
+    ("Styria", "styria"), ("Steiermark", "styria"), ("Moravia-Silesia", "moravia-silesia"),
 ])
 def test_region_names_common_and_native_are_recognised(query: str, region: str) -> None:
     _, regions = recognise(tokenize(clean_query(query)))

@@ -1,6 +1,11 @@
 """Regions: the pilot regions and other named regions (kb/data/regions.yaml), plus every
 NUTS 2 region of the NUTS 2021 code list (kb/data/nuts2021.csv), resolvable by slug, NUTS
-code of any vintage, common or native name."""
+code of any vintage, common or native name.
+
+A NUTS 2 region is named in English where it has an English name a user would type
+(kb/data/region_exonyms.yaml: Silesia, Styria, Attica), else by its Latin-script name
+(kb/data/nuts2021_latin.csv, from Eurostat/GISCO: Yugozapaden for BG41, whose national name is
+Cyrillic); its national name is kept in `native`, and every one of these names resolves."""
 
 from __future__ import annotations
 
@@ -9,8 +14,8 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from kb.errors import UnknownName
-from kb.reference.data import load_csv, load_yaml
+from kb.errors import DataError, Problem, UnknownName
+from kb.reference.data import data_path, load_csv, load_yaml
 from kb.text import fold
 
 PILOT_REGIONS = (
@@ -61,8 +66,9 @@ _LATIN = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "æ": "ae", "þ": "th",
 
 def slugify(text: str) -> str:
     """Return `text` folded to ASCII, lower case, hyphenated (`Région de Bruxelles` -> `region-de-bruxelles`);
-    '' when the text is not in Latin script (Greek and Cyrillic names get no slug from their name)."""
-    folded = fold(text).translate(_LATIN)
+    '' when the text is not in Latin script (Greek and Cyrillic names get no slug from their name). An
+    apostrophe, typed or typographic, joins (`Côte d'Azur` and `Côte d’Azur` -> `cote-dazur`)."""
+    folded = fold(text).translate(_LATIN).replace("'", "")
     letters = [ch for ch in folded if ch.isalpha()]
     if letters and sum(not ch.isascii() for ch in letters) > len(letters) // 4:
         return ""
@@ -98,26 +104,104 @@ def nuts_names() -> dict[str, str]:
 
 
 @lru_cache(maxsize=1)
-def regions() -> dict[str, Region]:
-    """Return every known region by slug: named regions first, then the other NUTS 2 regions."""
-    named = _named()
-    taken = {code for r in named for code in r.all_codes()}
-    out = {r.slug: r for r in named}
-    for row in load_csv("nuts2021.csv"):
-        code = row["code"]
-        if row["level"] != "2" or code in taken or code.endswith("ZZ"):
-            continue
-        name = " ".join(row["name"].split())
-        slug = slugify(name.split("/")[0]) or code.lower()
-        if slug in out:
-            slug = f"{slug}-{code.lower()}"
-        out[slug] = Region(slug=slug, name=name, country=row["country"], nuts=(code,),
-                           nuts_by_vintage={"2021": (code,)}, native=(name,), kind="nuts2")
+def latin_names() -> dict[str, str]:
+    """Return the Latin-script name of every NUTS 2021 NUTS 2 region by code (Eurostat/GISCO via
+    scripts/prepare_region_names.py): the national name is Greek or Cyrillic for some countries."""
+    return {row["code"]: row["latin_name"] for row in load_csv("nuts2021_latin.csv")}
+
+
+EXONYMS_FILE = "kb/data/region_exonyms.yaml"
+
+
+def _exonym_problem(code: str, message: str) -> Problem:
+    """A problem in region_exonyms.yaml at the line of `code`'s entry (0 when not found)."""
+    lines = data_path("region_exonyms.yaml").read_text(encoding="utf-8").splitlines()
+    line = next((i for i, text in enumerate(lines, 1) if text.startswith(f"{code}:")), 0)
+    return Problem(EXONYMS_FILE, line, message)
+
+
+@lru_cache(maxsize=1)
+def exonyms() -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
+    """Return the English `names` and the `aliases` of NUTS 2 regions by code
+    (kb/data/region_exonyms.yaml); raise DataError when one name is given to two codes, since a
+    name that points to two regions could resolve to neither."""
+    out: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+    owner: dict[str, str] = {}
+    problems = []
+    for code, entry in (load_yaml("region_exonyms.yaml") or {}).items():
+        names = tuple(" ".join(str(n).split()) for n in entry.get("names") or ())
+        aliases = tuple(" ".join(str(n).split()) for n in entry.get("aliases") or ())
+        for name in (*names, *aliases):
+            first = owner.setdefault(fold(name), code)
+            if first != code:
+                problems.append(_exonym_problem(code, f"{name!r} is also a name of {first}"))
+        out[str(code)] = (names, aliases)
+    if problems:
+        raise DataError(problems)
     return out
 
 
 @lru_cache(maxsize=1)
+def regions() -> dict[str, Region]:
+    """Return every known region by slug: named regions first, then the other NUTS 2 regions,
+    each named by its English exonym, else its Latin-script name, and slugged from that name
+    (a code is added to the slug only when two regions would share it)."""
+    named = _named()
+    taken = {code for r in named for code in r.all_codes()}
+    out = {r.slug: r for r in named}
+    latin, english = latin_names(), exonyms()
+    for row in load_csv("nuts2021.csv"):
+        code = row["code"]
+        if row["level"] != "2" or code in taken or code.endswith("ZZ"):
+            continue
+        native = " ".join(row["name"].split())
+        latin_name = latin.get(code) or native
+        names, aliases = english.get(code, ((), ()))
+        name = names[0] if names else latin_name
+        slug = slugify(name.split("/")[0]) or code.lower()
+        if slug in out:
+            slug = f"{slug}-{code.lower()}"
+        others = tuple(n for n in dict.fromkeys((*names, latin_name)) if n not in (name, native))
+        out[slug] = Region(slug=slug, name=name, country=row["country"], nuts=(code,),
+                           nuts_by_vintage={"2021": (code,)}, native=(native,), names=others, aliases=aliases,
+                           kind="nuts2")
+    _check_exonyms(out)
+    return out
+
+
+def _check_exonyms(known: dict[str, Region]) -> None:
+    """Raise DataError when an exonym is already another region's name (Alsace is Grand Est's):
+    it would silently resolve to that other region."""
+    by_code = {r.nuts[0]: r for r in known.values() if r.kind == "nuts2"}
+    first: dict[str, str] = {}
+    for region in known.values():
+        if region.kind != "nuts2":
+            for name in (*region.all_names(), *region.aliases):
+                first.setdefault(fold(name), region.slug)
+    for region in known.values():
+        if region.kind == "nuts2":
+            first.setdefault(fold(region.native[0]), region.slug)
+            first.setdefault(fold(latin_names().get(region.nuts[0], region.native[0])), region.slug)
+    problems = []
+    for code, (names, aliases) in exonyms().items():
+        region = by_code.get(code)
+        if region is None:
+            problems.append(_exonym_problem(code, f"{code} is not a NUTS 2021 NUTS 2 region outside the named ones"))
+            continue
+        for name in (*names, *aliases):
+            owner = first.get(fold(name), region.slug)
+            if owner != region.slug:
+                problems.append(_exonym_problem(code, f"{name!r} is already a name of {owner}"))
+    if problems:
+        raise DataError(problems)
+
+
+@lru_cache(maxsize=1)
 def _lookup() -> dict[str, str]:
+    """Map every way of naming a region to its slug: slugs, codes and folded names first; then, where
+    still free, the slug form of each name and of each part of a bilingual name (`Lodz` for Łódź,
+    `region-de-bruxelles-capitale`), so that names typed without their non-ASCII letters and the
+    slugs NUTS 2 regions had before they got English names still resolve."""
     table: dict[str, str] = {}
     for region in regions().values():
         table.setdefault(region.slug, region.slug)
@@ -125,20 +209,72 @@ def _lookup() -> dict[str, str]:
             table.setdefault(code.lower(), region.slug)
         for name in (*region.all_names(), *region.aliases):
             table.setdefault(fold(name), region.slug)
+    for region in regions().values():
+        for name in (*region.all_names(), *region.aliases):
+            for part in dict.fromkeys((name, *name.split("/"))):
+                key = slugify(part)
+                if key:
+                    table.setdefault(key, region.slug)
     return table
 
 
+_CODE_LIKE = re.compile(r"[a-z]{2}[0-9a-z]{0,3}")
+SUGGESTION_CUTOFF = 0.7
+PARTIAL_WEIGHT = 0.9
+
+
+@lru_cache(maxsize=1)
+def _code_keys() -> frozenset[str]:
+    """The lower-cased NUTS codes (every vintage) among the look-up keys."""
+    return frozenset(c.lower() for r in regions().values() for c in (*r.all_codes(), *([r.nuts0] if r.nuts0 else [])))
+
+
+def suggest_regions(value: str, n: int = 3) -> list[str]:
+    """Return the slugs of up to `n` regions whose names are closest to `value`, best first.
+
+    Each region counts once, by its closest name (three suggestions are three regions); NUTS codes
+    are compared only with code-like input (`PL2`, not a misspelt name); and a word of a name
+    compared with the whole input, or a word of the input with a whole name, counts too but a little
+    less (PARTIAL_WEIGHT), so that `Moravia` finds Moravia-Silesia and `Silesia region` Silesia,
+    while a whole name as close wins (`Saxonie` is Saxony, not Saxony-Anhalt)."""
+    key = fold(" ".join(value.split()))
+    if not key:
+        return []
+    code_like = bool(_CODE_LIKE.fullmatch(key)) and (len(key) <= 3 or any(ch.isdigit() for ch in key))
+    codes = _code_keys()
+    key_words = [w for w in re.split(r"[^\w]+", key) if len(w) >= 4 and w != key]
+    scores: dict[str, float] = {}
+
+    def score(a: str, b: str, weight: float, slug: str) -> None:
+        matcher = difflib.SequenceMatcher(None, a, b)
+        floor = SUGGESTION_CUTOFF / weight
+        if matcher.real_quick_ratio() >= floor and matcher.quick_ratio() >= floor:
+            ratio = matcher.ratio() * weight
+            if ratio >= SUGGESTION_CUTOFF and ratio > scores.get(slug, 0):
+                scores[slug] = ratio
+
+    for name, slug in _lookup().items():
+        if name in codes and not code_like:
+            continue
+        score(key, name, 1.0, slug)
+        for word in re.split(r"[^\w]+", name):
+            if len(word) >= 4 and word != name:
+                score(key, word, PARTIAL_WEIGHT, slug)
+        for word in key_words:
+            score(word, name, PARTIAL_WEIGHT, slug)
+    return sorted(scores, key=lambda slug: (-scores[slug], slug))[:n]
+
+
 def resolve_region(value: str) -> Region:
-    """Return the region named by `value`: a slug, a NUTS code of any vintage, or a common or
-    native name, in any case. Raise UnknownName with close matches otherwise."""
+    """Return the region named by `value`: a slug, a NUTS code of any vintage, or a common, Latin-script
+    or native name, in any case and with or without accents. Raise UnknownName with the closest names
+    otherwise."""
     key = fold(" ".join(value.split()))
     slug = _lookup().get(key) or _lookup().get(slugify(value))
     if slug:
         return regions()[slug]
-    close = difflib.get_close_matches(key, list(_lookup()), n=3, cutoff=0.7)
-    suggestions = list(dict.fromkeys(_lookup()[c] for c in close))
     valid = [*PILOT_REGIONS, "... (`kb regions` lists all)"]
-    raise UnknownName("region", value, suggestions, valid)
+    raise UnknownName("region", value, suggest_regions(value), valid)
 
 
 def region_by_code(code: str) -> Region | None:
@@ -148,14 +284,15 @@ def region_by_code(code: str) -> Region | None:
 
 
 def region_name_phrases() -> dict[tuple[str, ...], str]:
-    """Return the folded words of every named region's names and aliases, mapped to its slug,
-    for recognising regions named in a free-text query (NUTS 2 names are left out: too many
-    of them are ordinary words)."""
+    """Return the folded words of every region's names and aliases, mapped to its slug, for
+    recognising regions named in a free-text query: named regions first, so that their names win
+    (Alsace is Grand Est), then the NUTS 2 regions' English, Latin-script and national names. Not
+    the groupings `eu` and `multi-region`: "European Union" names no region."""
     from kb.text import words
 
     out: dict[tuple[str, ...], str] = {}
     for region in regions().values():
-        if region.kind not in ("pilot", "named"):
+        if region.kind not in ("pilot", "named", "nuts2"):
             continue
         for name in (*region.all_names(), *region.aliases):
             key = tuple(words(name))
