@@ -458,22 +458,35 @@ def indicators(region: str, peers_k: int, as_json: bool) -> None:
 
 @cli.command()
 @click.argument("region", type=TEXT)
+@click.option("--eligible", "eligible_only", is_flag=True,
+              help="Only the instruments that apply to REGION (eligible); region-wide notes are kept.")
 @json_option
 @handle_errors
-def funding(region: str, as_json: bool) -> None:
-    """Every funding and collaboration instrument: eligible or not for REGION, why, and the sources."""
-    from kb.reference.funding import assess
+def funding(region: str, eligible_only: bool, as_json: bool) -> None:
+    """Every funding and collaboration instrument: eligible or not for REGION, why, and the sources.
+
+    Facts that hold for the whole region (category of region 2021-2027, the UK's exit from the
+    EU) are stated once at the top; other countries' national schemes are not listed.
+    """
+    from kb.reference.funding import funding_view
     from kb.reference.regions import resolve_region
 
-    found = resolve_region(region)
-    rows = assess(found)
+    view = funding_view(resolve_region(region), eligible_only=eligible_only)
     if as_json:
-        echo_json([{k: v for k, v in r.to_dict().items() if k in ("id", "name", "level", "eligible", "reasons",
-                                                                   "sources", "verification")} for r in rows])
+        echo_json(view.to_dict())
         return
     word = {True: "eligible", False: "not eligible", None: "unknown"}
-    click.echo(f"Instruments for {found.name}:")
-    for r in rows:
+    click.echo(f"Instruments for {view.region}" + (" (only those that apply):" if eligible_only else ":"))
+    for note in view.notes:
+        click.echo(f"  {note.reason}")
+        if note.ok is False and view.covered:
+            click.echo(f"    open only to EU member states, so not listed below ({len(view.covered)}): "
+                       + ", ".join(view.covered))
+        if note.sources:
+            click.echo(f"    source: {note.sources[0]}")
+    if not view.rows:
+        click.echo("  no instrument applies" if eligible_only else "  no instrument")
+    for r in view.rows:
         click.echo(click.style(f"- {r.name}", bold=True) + f"  [{r.level}; {word[r.eligible]}; {r.verification}]")
         for reason in r.reasons:
             click.echo(f"    {reason}")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 import yaml
 
+from kb.reference.regions import resolve_region
 from kb.reports.build import REPORT_SECTIONS, build_report
 from kb.reports.html import render_all
 from pages import read_page as parse
@@ -67,7 +69,7 @@ def test_actions_cite_a_practice_in_the_report(saxony) -> None:  # type: ignore[
 
 
 def test_peers_and_funding_present(saxony) -> None:  # type: ignore[no-untyped-def]
-    assert saxony.peers is not None and len(saxony.peers.peers) == 5
+    assert saxony.peers is not None and len(saxony.peers.peers) == 8
     assert {row.assessment.id for row in saxony.funding} >= {"erdf-2021-2027-po1", "just-transition-fund"}
 
 
@@ -156,4 +158,17 @@ def test_no_challenge_rests_on_a_small_gap_a_saturated_indicator_or_an_old_figur
         if ch.indicator is None:
             continue
         assert ch.indicator != "broadband_households" and not rows[ch.indicator].comparison.old
-        assert ch.size and (ch.gap <= -0.10 or "6th of 6" in ch.size or "5th of 6" in ch.size or ch.relative)
+        rank, of = (int(x) for x in re.search(r"(\d+)\w\w of (\d+)", ch.size).groups())
+        assert ch.gap <= -0.10 or rank > 2 * of / 3 or ch.relative
+
+
+def test_practices_from_structural_peers_come_first_and_are_marked(fixture_index: Path) -> None:
+    report = build_report("hauts-de-france", index_dir=fixture_index, workshops_dir="/nonexistent",
+                          generated_on="2026-01-01")
+    peers = {p.region for p in report.peers.peers}
+    marked = [p for p in report.practices if p.from_peer]
+    assert all(set(resolve_region(p.region).all_codes()) or p.region in peers for p in marked)
+    flags = [p.from_peer for p in report.practices]
+    assert flags == sorted(flags, reverse=True)  # peers' practices first
+    html = render_all(report)
+    assert html.count("structural peer") >= len(marked)

@@ -3,20 +3,29 @@ with explicit rules (kb/data/instrument_rules.yaml): eligible or not, why, and t
 
 Each check is a small function in CHECKS returning a Verdict; an instrument is eligible when
 all its required checks pass, not eligible when one fails, and unknown when one cannot be
-decided from the sourced facts."""
+decided from the sourced facts.
+
+The facts hold for every NUTS 2 region, not only the pilots: the category of region 2021-2027
+comes from kb/data/region_categories_2021_2027.csv and the Just Transition Fund territories from
+kb/data/jtf_territories.csv. A national scheme is assessed only for regions of its own country
+(a French scheme neither applies nor fails for Saxony). Facts that hold for the whole region
+(its category, the UK's position after Brexit) are stated once, as notes of a FundingView."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
-from kb.reference.data import load_yaml
-from kb.reference.regions import Region, countries, country_name
+from kb.reference.data import load_csv, load_yaml
+from kb.reference.regions import Region, countries, country_name, nuts_names
 
-BREXIT = "the United Kingdom left the EU on 31 January 2020"
+BREXIT = "the UK left the EU on 31 January 2020; EU cohesion funds do not apply"
 LEVELS = {"eu": "EU", "national": "national", "regional": "regional"}
+CATEGORIES = {"less_developed": "less developed", "transition": "transition", "more_developed": "more developed"}
+NOT_COVERED = "unknown: the category list does not cover this region"
+COVERED_NON_EU = "non-eu"
 
 
 @dataclass(frozen=True)
@@ -39,9 +48,30 @@ class Assessment:
     verification: str
     kind: str = ""
     what_it_funds: list[str] = field(default_factory=list)
+    covered_by: str = ""
+    """Set when a note of the region (e.g. the UK's exit from the EU) decides the row: the
+    command line lists such rows once under that note instead of repeating the reason."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class FundingView:
+    """What `kb funding` shows: region-wide notes stated once, then one row per instrument."""
+
+    region: str
+    notes: list[Verdict]
+    rows: list[Assessment]
+    covered: list[str]
+    """Ids of the instruments a note decides (not repeated as rows)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        keys = ("id", "name", "level", "eligible", "reasons", "sources", "verification")
+        return {"region": self.region,
+                "notes": [{"text": n.reason, "sources": list(n.sources)} for n in self.notes],
+                "not_applicable": self.covered,
+                "instruments": [{k: v for k, v in r.to_dict().items() if k in keys} for r in self.rows]}
 
 
 @lru_cache(maxsize=1)
@@ -56,8 +86,20 @@ def rules() -> dict[str, dict]:
 
 @lru_cache(maxsize=1)
 def region_rules() -> dict[str, dict]:
-    """The per-region funding facts (category of region, JTF, EDIH, UK position) by slug."""
+    """The per-region funding facts of the pilots (category, JTF, EDIH, UK position) by slug."""
     return {row["slug"]: row for row in load_yaml("funding_rules.yaml")}
+
+
+@lru_cache(maxsize=1)
+def region_categories() -> dict[str, dict[str, str]]:
+    """Category of region 2021-2027 by NUTS 2 code, as transcribed with its source."""
+    return {row["nuts"]: row for row in load_csv("region_categories_2021_2027.csv")}
+
+
+@lru_cache(maxsize=1)
+def jtf_territories() -> dict[str, dict[str, str]]:
+    """NUTS 2 regions with a territory in an approved Territorial Just Transition Plan."""
+    return {row["nuts"]: row for row in load_csv("jtf_territories.csv")}
 
 
 @lru_cache(maxsize=1)
@@ -81,20 +123,91 @@ def _is_eu(region: Region) -> bool:
     return bool(region.country and countries().get(region.country, {}).get("eu"))
 
 
-def check_eu_member(region: Region, rule: dict, ins: dict) -> Verdict:
-    if _is_eu(region):
-        return Verdict(True, f"{region.name} is in {country_name(region.country)}, an EU member state")
+def _label(code: str) -> str:
+    """`DED2 Dresden`: a NUTS code with its name, so mixed regions say which part is which."""
+    name = " ".join(nuts_names().get(code, "").split())
+    return f"{code} {name}" if name else code
+
+
+def _codes(region: Region) -> tuple[str, ...]:
+    """The region's NUTS 2 codes (2021), the unit the category and JTF data are kept at."""
+    return tuple(c for c in region.nuts if len(c) == 4)
+
+
+def _pilot_category(region: Region, code: str) -> tuple[str, tuple[str, ...], str] | None:
+    """A pilot region's category from funding_rules.yaml, for codes the category list lacks."""
+    facts = (region_rules().get(region.slug) or {}).get("category_2021_2027") or {}
+    value = (facts.get("value") or {}).get(code)
+    if value not in CATEGORIES or facts.get("verification") == "unverified":
+        return None
+    return value, tuple(facts.get("source") or ()), str(facts.get("verification") or "")
+
+
+def category_2021_2027(region: Region) -> Verdict | None:
+    """The category of region 2021-2027 of every NUTS 2 part, stated once for the region:
+    one category when all parts share it, otherwise each part with its own."""
+    codes = _codes(region)
+    if not codes or not _is_eu(region):
+        return None
+    parts: list[tuple[str, str]] = []
+    sources: list[str] = []
+    for code in codes:
+        row = region_categories().get(code)
+        if row:
+            parts.append((code, CATEGORIES[row["category"]]))
+            sources.append(row["source_url"])
+            continue
+        pilot = _pilot_category(region, code)
+        if pilot:
+            value, urls, verification = pilot
+            text = CATEGORIES[value] + ("" if verification == "verified" else f" ({verification}: pilot fact base)")
+            parts.append((code, text))
+            sources.extend(urls)
+        else:
+            parts.append((code, NOT_COVERED))
+    values = {v for _, v in parts}
+    if len(values) == 1:
+        text = f"{values.pop()} ({', '.join(c for c, _ in parts)})"
+    else:
+        text = "mixed: " + "; ".join(f"{_label(c)}: {v}" for c, v in parts)
+    return Verdict(None if values == {NOT_COVERED} else True,
+                   f"category of region 2021-2027 (sets ERDF/ESF+ co-financing rates): {text}",
+                   tuple(dict.fromkeys(sources)))
+
+
+def region_notes(region: Region) -> list[Verdict]:
+    """Facts that hold for the region as a whole, each stated once."""
     if region.country == "UK":
         uk = _uk_position()
-        return Verdict(False, f"{BREXIT}: UK regions get no new EU cohesion funding after 2020 and take part "
-                              "only in the EU programmes the UK is associated to (Horizon Europe, Copernicus)",
-                       (*(uk.get("cohesion_policy_source") or ()), *(uk.get("digital_europe_edih_source") or ())))
+        sources = (*(uk.get("left_eu_source") or ()), *(uk.get("cohesion_policy_source") or ()))
+        routes = [instruments()[i]["name"] for i in ("uk-shared-prosperity-fund", "innovate-uk") if i in instruments()]
+        return [Verdict(False, BREXIT, tuple(dict.fromkeys(sources))),
+                Verdict(True, "UK routes after 2020: " + "; ".join(
+                    [*routes, "Horizon Europe (the UK is associated from 1 January 2024)"]),
+                    tuple(uk.get("horizon_europe_source") or ()))]
+    if region.country and not _is_eu(region):
+        return [Verdict(False, f"{country_name(region.country)} is not an EU member state; instruments open only to "
+                               "EU member states do not apply")]
+    notes = [Verdict(True, _member_sentence(region))] if _is_eu(region) else []
+    category = category_2021_2027(region)
+    return [*notes, category] if category else notes
+
+
+def _member_sentence(region: Region) -> str:
+    return f"{region.name} is in {country_name(region.country)}, an EU member state"
+
+
+def check_eu_member(region: Region, rule: dict, ins: dict) -> Verdict:
+    if _is_eu(region):
+        return Verdict(True, _member_sentence(region))
+    if region.country == "UK":
+        return Verdict(False, f"not open to UK regions: {BREXIT}", region_notes(region)[0].sources)
     return Verdict(False, f"{country_name(region.country)} is not an EU member state")
 
 
 def check_horizon_participant(region: Region, rule: dict, ins: dict) -> Verdict:
     if _is_eu(region):
-        return Verdict(True, f"{country_name(region.country)} is an EU member state")
+        return Verdict(True, _member_sentence(region))
     if region.country == "UK":
         uk = _uk_position()
         return Verdict(True, "the UK is associated to Horizon Europe from 1 January 2024",
@@ -123,18 +236,42 @@ def check_pilot_region(region: Region, rule: dict, ins: dict) -> Verdict:
                    tuple(ins.get("sources") or ())[:2])
 
 
+def _jtf_part(code: str, country: str | None, coverage: dict) -> Verdict:
+    """The JTF verdict of one NUTS 2 region: listed, left open by the sources, or absent from a
+    country whose plans the file covers in full."""
+    row = jtf_territories().get(code)
+    if row:
+        return Verdict(True, f"{_label(code)}: {row['territory_note']}", (row["source_url"],))
+    if code in (coverage.get("unknown") or {}):
+        return Verdict(None, f"{_label(code)}: {coverage['unknown'][code]}",
+                       tuple(u for u in [(coverage.get("unknown_source") or {}).get(code)] if u))
+    complete = coverage.get("complete") or {}
+    if country in complete:
+        return Verdict(False, f"{_label(code)}: no territory in an approved Territorial Just Transition Plan of "
+                              f"{_in(country)}", (complete[country],))
+    return Verdict(None, f"{_label(code)}: whether a territory of the region is in a Territorial Just Transition "
+                         "Plan is not in the sourced facts")
+
+
 def check_jtf_territory(region: Region, rule: dict, ins: dict) -> Verdict:
-    facts = (region_rules().get(region.slug) or {}).get("jtf")
-    if not facts or facts.get("in_tjtp") is None:
+    codes = _codes(region)
+    if not codes:
         return Verdict(None, "whether a territory of the region is in a Territorial Just Transition Plan "
                              "is not in the sourced facts")
-    sources = tuple(facts.get("source") or ())
-    if facts["in_tjtp"]:
-        amount = (facts.get("amount") or {}).get("eur_million")
+    parts = [_jtf_part(code, region.country, rule.get("coverage") or {}) for code in codes]
+    sources = tuple(dict.fromkeys(s for v in parts for s in v.sources))
+    eligible = [v for v in parts if v.ok]
+    if eligible:
+        facts = (region_rules().get(region.slug) or {}).get("jtf") or {}
+        amount = (facts.get("amount") or {}).get("eur_million") if facts.get("in_tjtp") else None
         money = f" (about EUR {amount:g} million of JTF)" if amount else ""
-        return Verdict(True, f"part of the region is covered by an approved Territorial Just Transition Plan{money}",
-                       sources)
-    return Verdict(False, "no territory of the region is in an approved Territorial Just Transition Plan", sources)
+        return Verdict(True, f"in an approved Territorial Just Transition Plan{money}: "
+                             + "; ".join(v.reason for v in eligible),
+                       (*sources, *(facts.get("source") or ())) if money else sources)
+    unknown = [v for v in parts if v.ok is None]
+    if unknown:
+        return Verdict(None, "; ".join(v.reason for v in unknown), sources)
+    return Verdict(False, "; ".join(v.reason for v in parts), sources)
 
 
 def check_country_in(region: Region, rule: dict, ins: dict) -> Verdict:
@@ -155,15 +292,7 @@ def check_region_in(region: Region, rule: dict, ins: dict) -> Verdict:
 
 
 def inform_category_2021_2027(region: Region, rule: dict, ins: dict) -> Verdict | None:
-    facts = (region_rules().get(region.slug) or {}).get("category_2021_2027")
-    if not facts or not facts.get("value"):
-        return None
-    known = {code: cat for code, cat in facts["value"].items() if cat and cat != "not_applicable"}
-    if not known:
-        return None
-    text = ", ".join(f"{code} {cat.replace('_', ' ')}" for code, cat in known.items())
-    return Verdict(True, f"category of region 2021-2027 (sets co-financing rates): {text}",
-                   tuple(facts.get("source") or ()))
+    return category_2021_2027(region)
 
 
 def inform_edih(region: Region, rule: dict, ins: dict) -> Verdict | None:
@@ -203,13 +332,30 @@ INFORM: dict[str, Callable[[Region, dict, dict], Verdict | None]] = {
 }
 
 
+def applies_to(region: Region, ins: dict, rule: dict) -> bool:
+    """Whether the instrument is assessed for the region at all: a national scheme is only for
+    regions of the countries its rule names."""
+    wanted = rule.get("countries")
+    return not (ins.get("level") == "national" and wanted and region.country not in wanted)
+
+
 def assess(region: Region) -> list[Assessment]:
-    """Return every instrument evaluated for `region`: eligible first, then unknown, then not."""
+    """Return every instrument that applies to `region`, evaluated: eligible first, then unknown,
+    then not. Other countries' national schemes are left out."""
     out = []
     for ins_id, ins in instruments().items():
         rule = rules().get(ins_id, {"requires": []})
-        verdicts = [CHECKS[name](region, rule, ins) for name in rule.get("requires", [])]
-        extra = [v for name in rule.get("inform", []) for v in [INFORM[name](region, rule, ins)] if v]
+        if not applies_to(region, ins, rule):
+            continue
+        requires = list(rule.get("requires", []))
+        covered = ""
+        if "eu_member" in requires and region.country and not _is_eu(region):
+            verdicts = [CHECKS["eu_member"](region, rule, ins)]  # decided by the region's note
+            extra: list[Verdict] = []
+            covered = COVERED_NON_EU
+        else:
+            verdicts = [CHECKS[name](region, rule, ins) for name in requires]
+            extra = [v for name in rule.get("inform", []) for v in [INFORM[name](region, rule, ins)] if v]
         if any(v.ok is False for v in verdicts):
             eligible: bool | None = False
         elif any(v.ok is None for v in verdicts):
@@ -218,7 +364,7 @@ def assess(region: Region) -> list[Assessment]:
             eligible = True
         reasons = [v.reason for v in verdicts + extra]
         verification = "unverified" if ins.get("verification") == "memory" else ins.get("verification", "unverified")
-        if verification == "unverified":
+        if verification == "unverified" and not covered:
             reasons.append("the instrument's facts could not be checked against a source")
         sources = list(dict.fromkeys([*(s for v in verdicts + extra for s in v.sources), *(ins.get("sources") or [])]))
         what = ins.get("what_it_funds") or []
@@ -226,7 +372,25 @@ def assess(region: Region) -> list[Assessment]:
             id=ins_id, name=ins["name"], level=LEVELS.get(ins.get("level", ""), ins.get("level", "")),
             eligible=eligible, reasons=reasons, sources=sources, verification=verification,
             kind=str(ins.get("type", "")),
-            what_it_funds=[str(w) for w in what] if isinstance(what, list) else [str(what)],
+            what_it_funds=[str(w) for w in what] if isinstance(what, list) else [str(w) for w in [what]],
+            covered_by=covered,
         ))
     order = {True: 0, None: 1, False: 2}
     return sorted(out, key=lambda a: order[a.eligible])
+
+
+def funding_view(region: Region, eligible_only: bool = False) -> FundingView:
+    """The assessment as `kb funding` shows it: region-wide facts once as notes, the rows a note
+    decides named once under it, and no reason repeated from a note. `eligible_only` keeps the
+    instruments that apply (eligible) and drops the rest."""
+    notes = region_notes(region)
+    said = {n.reason for n in notes}
+    cited = {s for n in notes for s in n.sources}
+    rows = assess(region)
+    covered = [a.id for a in rows if a.covered_by]
+    kept = [replace(a, reasons=[r for r in a.reasons if r not in said],
+                    sources=[s for s in a.sources if s not in cited or s in (instruments()[a.id].get("sources") or [])])
+            for a in rows if not a.covered_by]
+    if eligible_only:
+        kept = [a for a in kept if a.eligible]
+    return FundingView(region=region.name, notes=notes, rows=kept, covered=covered)

@@ -29,6 +29,8 @@ from kb.search.build import read_documents
 from kb.text import words
 from kb.workshops.sessions import Feedback, feedback_for
 
+PEER_PRACTICES = 3
+"""How many practices from structural peers a report shows first, when the corpus has them."""
 REPORT_SECTIONS = ("at-a-glance", "indicators", "challenges", "practices", "peers", "partnerships", "funding",
             "actions", "workshop-feedback", "sources")
 EVIDENCE_POINTS = {"evaluated": 3.0, "results": 2.0, "outputs": 1.0, "described": 0.0}
@@ -129,6 +131,8 @@ class MatchedPractice:
     governance: str
     transferability: str
     cites: tuple[int, ...]
+    from_peer: bool = False
+    """From one of the region's structural peers: the practices a region learns most from."""
 
 
 @dataclass(frozen=True)
@@ -313,9 +317,12 @@ def build_practices(region: Region, challenges: list[Challenge], peers: PeerResu
         why.append(f"evidence: {doc.evidence}; {doc.verification}")
         scored.append((-score, doc.id, doc, own, why, score))
     scored.sort(key=lambda x: (x[0], x[1]))
+    # Practices from structural peers come first (up to PEER_PRACTICES), then the rest by score.
+    peer_first = [s for s in scored if set(s[2].regions) & set(peer_score) and not s[3]][:PEER_PRACTICES]
+    ordered = peer_first + [s for s in scored if s not in peer_first]
     out = []
     own_count = 0
-    for _, _, doc, own, why, score in scored:
+    for _, _, doc, own, why, score in ordered:
         if own and own_count >= 2:
             continue
         own_count += own
@@ -325,7 +332,7 @@ def build_practices(region: Region, challenges: list[Challenge], peers: PeerResu
             own=own, score=round(score, 2), why=why, themes=list(doc.themes),
             evidence=doc.evidence, verification=doc.verification, lead_organisation=doc.lead_organisation,
             start_year=doc.start_year, summary=doc.summary, governance=doc.governance,
-            transferability=doc.transferability, cites=cites,
+            transferability=doc.transferability, cites=cites, from_peer=bool(set(doc.regions) & set(peer_score)),
         ))
         if len(out) >= limit:
             break
@@ -438,7 +445,7 @@ def _first_sentence(text: str) -> str:
 
 
 def build_report(region_name: str, index_dir: Path | str = "build/index", workshops_dir: Path | str = "workshops",
-                 peers_k: int = 5, practices_limit: int = 8, generated_on: str | None = None,
+                 peers_k: int = 8, practices_limit: int = 8, generated_on: str | None = None,
                  parameters: dict[str, Any] | None = None, index: Any = None) -> RegionReport:
     """Return every section of the report for one region (slug, NUTS code or name)."""
     region = resolve_region(region_name)
