@@ -244,16 +244,22 @@ def _checksums(folder: Path, previous: Path | None = None) -> dict[str, list[Any
     return out
 
 
+def _read_mapping(path: Path) -> dict[str, Any]:
+    """A JSON object from one of the index's own files; ValueError when it is something else."""
+    with open(path, encoding="utf-8") as fh:
+        data = json.load(fh)
+    if not isinstance(data, dict):
+        raise ValueError(f"{path.name} is not a mapping")
+    return data
+
+
 def verify(index_dir: Path, full: bool = False) -> list[str]:
     """Return what is wrong with the files of the current generation of `index_dir` (empty when
     it is sound): missing files and wrong sizes, and with `full` wrong sha256 too. Checking
     sizes costs one stat per file, so every open does it; `kb index --check` hashes."""
     real = resolve(index_dir)
     try:
-        with open(real / CHECKSUMS, encoding="utf-8") as fh:
-            recorded = json.load(fh)
-        if not isinstance(recorded, dict):
-            raise ValueError("not a mapping")
+        recorded = _read_mapping(real / CHECKSUMS)
     except (OSError, ValueError) as exc:
         return [f"{CHECKSUMS} cannot be read ({exc.__class__.__name__})"]
     wrong = []
@@ -559,10 +565,7 @@ def read_stamp(index_dir: Path) -> IndexInfo:
     """Return the stamp of the index at `index_dir` (its current generation)."""
     real = resolve(index_dir)
     try:
-        with open(real / STAMP, encoding="utf-8") as fh:
-            data = json.load(fh)
-        if not isinstance(data, dict):
-            raise ValueError("not a mapping")
+        data = _read_mapping(real / STAMP)
     except (OSError, ValueError) as exc:
         raise IndexDamaged(str(index_dir), f"{STAMP} cannot be read ({exc.__class__.__name__})") from exc
     known = {f.name for f in fields(IndexInfo)}
