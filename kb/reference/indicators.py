@@ -221,8 +221,11 @@ def _code_lists(region: Region) -> list[tuple[str, ...]]:
 
 
 def _level_name(code: str) -> str:
-    return f"the country ({code[:2]})" if len(code) == 2 or (code.endswith("0") and len(code) == 3 and \
-        _nuts2_children().get(code) == _nuts2_children().get(code[:2])) else f"NUTS 1 ({code})"
+    """How a rule line names a published level: a country (also its single NUTS 1 region, LT0),
+    or a NUTS 1 region."""
+    children = _nuts2_children()
+    whole_country = len(code) == 2 or children.get(code) == children.get(code[:2])
+    return f"the country ({code[:2]})" if whole_country else f"NUTS 1 ({code})"
 
 
 def figure(region: Region, indicator_id: str, year: int | None = None) -> Figure:
