@@ -504,10 +504,12 @@ def funding(region: str, eligible_only: bool, as_json: bool) -> None:
 @workshops_option
 @click.option("--notebook", default="notebooks/region_report.ipynb", show_default=True,
               type=click.Path(dir_okay=False, exists=True, path_type=Path), help="The report notebook.")
+@click.option("--pdf", "pdf", is_flag=True,
+              help="Also print each report to a PDF beside its HTML, with headless Chromium (Debian's chromium).")
 @index_option
 @handle_errors
 def report(regions: tuple[str, ...], all_pilots: bool, out_dir: Path, jobs: int, workshops_dir: Path,
-           notebook: Path, index: Path) -> None:
+           notebook: Path, pdf: bool, index: Path) -> None:
     """Render a peer-learning report per region (REGION... or --all) and reports/index.html.
 
     Each report is executed with papermill and exported to offline HTML; the executed notebook
@@ -524,6 +526,11 @@ def report(regions: tuple[str, ...], all_pilots: bool, out_dir: Path, jobs: int,
     if not regions and not all_pilots:
         raise click.UsageError("name at least one REGION, or use --all for the 12 pilot regions")
     targets = resolve_regions(list(regions), all_pilots)
+    browser = None
+    if pdf:
+        from kb.reports.pdf import chromium
+
+        browser = chromium()  # before any kernel starts: a missing browser is one line, not a late failure
     check_data_files()
     read_stamp(index)
     check_sound(index)
@@ -539,10 +546,17 @@ def report(regions: tuple[str, ...], all_pilots: bool, out_dir: Path, jobs: int,
 
         outcomes = render_reports(targets, out_dir, index, workshops_dir, notebook=notebook, workers=jobs,
                                   progress=progress)
+    if browser is not None:
+        from kb.reports.pdf import print_pdf
+
+        for o in outcomes:
+            if o.ok:
+                html_path = out_dir / f"{o.name}.html"
+                print_pdf(html_path, html_path.with_suffix(".pdf"), browser)
     failed = [o for o in outcomes if not o.ok]
     seconds = time.perf_counter() - started
     click.echo(f"{len(outcomes) - len(failed)} of {len(outcomes)} report(s) written to {out_dir}/ "
-               f"in {seconds:.1f} s; index: {out_dir}/index.html")
+               f"in {seconds:.1f} s{' (HTML and PDF)' if browser else ''}; index: {out_dir}/index.html")
     for o in failed:
         click.echo(f"FAILED {o.name}: {o.error} (executed notebook: {o.notebook})", err=True)
     if failed:

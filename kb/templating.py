@@ -12,6 +12,7 @@ notebook cell displays the HTML this module makes.
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,31 @@ def mirror_host(url: object) -> str | None:
     return host(url)
 
 
+def css_string(text: object) -> Markup:
+    """`text` as a quoted CSS string for a `<style>` element (a page margin's running title):
+    every character but letters, digits and spaces is a CSS escape (six hex digits and the space
+    that ends it), so nothing in it can close the string or the element."""
+    out = []
+    for ch in str(text):
+        out.append(ch if (ch.isalnum() and ch.isascii()) or ch == " " else f"\\{ord(ch):06x} ")
+    return Markup('"' + "".join(out) + '"')
+
+
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
+
+
+def first_upper(text: object) -> str:
+    """`text` with its first letter in capitals and the rest as it is ("GDP" stays "GDP")."""
+    value = str(text or "")
+    return value[:1].upper() + value[1:]
+
+
+def sentences(text: object, count: int = 2) -> str:
+    """The first `count` sentences of `text` (a card shows the start of a record's section)."""
+    parts = SENTENCE_END.split(" ".join(str(text or "").split()))
+    return " ".join(parts[:count])
+
+
 @cache
 def environment() -> Environment:
     """The shared environment (built once per process)."""
@@ -43,6 +69,9 @@ def environment() -> Environment:
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False)
     env.filters["safe_url"] = safe_url
     env.filters["mirror_host"] = mirror_host
+    env.filters["css_string"] = css_string
+    env.filters["sentences"] = sentences
+    env.filters["first_upper"] = first_upper
     env.globals["stylesheet"] = stylesheet
     return env
 

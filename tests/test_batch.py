@@ -25,8 +25,8 @@ def test_one_failing_region_does_not_stop_the_others(fixture_index: Path, tmp_pa
     assert Path(outcomes[1].notebook).exists() and not (out / "eu.html").exists()
     page = (out / "saxony.html").read_text(encoding="utf-8")
     refs = read_page(page)
-    assert refs.sections == ["at-a-glance", "indicators", "challenges", "practices", "peers", "partnerships",
-                             "funding", "actions", "sources"]
+    assert refs.sections == ["brief", "profile", "indicators", "challenges", "practices", "own-practices", "peers",
+                             "partnerships", "funding", "actions", "sources"]
     assert refs.external == []
     assert "region = " not in page
     assert "<title>Saxony: peer-learning report · Transition KB</title>" in page

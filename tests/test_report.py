@@ -31,7 +31,7 @@ def test_at_a_glance_uses_facts_and_marks_unknowns(saxony) -> None:  # type: ign
     assert p.nuts["2021"] == ["DED2", "DED4", "DED5"]
     assert "microelectronics / semiconductors (Silicon Saxony)" in p.key_sectors
     html = render_all(saxony)
-    assert "Stated challenges</th><td><span class=\"unknown\">unknown</span>" in html
+    assert "(memory)" not in html
 
 
 def test_indicator_rows_state_source_and_year(saxony) -> None:  # type: ignore[no-untyped-def]
@@ -42,7 +42,7 @@ def test_indicator_rows_state_source_and_year(saxony) -> None:  # type: ignore[n
         assert row.cite >= 1
         if row.region.value is not None:
             assert row.region.year is not None
-    numbers = {n for n, _, _ in saxony.sources}
+    numbers = {c.number for c in saxony.sources}
     assert all(row.cite in numbers for row in saxony.indicators)
 
 
@@ -56,9 +56,8 @@ def test_challenges_map_to_themes(saxony) -> None:  # type: ignore[no-untyped-de
 def test_practices_say_why_and_cite_sources(saxony) -> None:  # type: ignore[no-untyped-def]
     assert saxony.practices
     for p in saxony.practices:
-        assert p.why and p.cites
-    own = [p for p in saxony.practices if p.own]
-    assert all(p.region == "saxony" for p in own)
+        assert p.why and p.cites and not p.own and p.answers
+    assert all(p.own for p in saxony.own_practices)
 
 
 def test_actions_cite_a_practice_in_the_report(saxony) -> None:  # type: ignore[no-untyped-def]
@@ -70,7 +69,10 @@ def test_actions_cite_a_practice_in_the_report(saxony) -> None:  # type: ignore[
 
 def test_peers_and_funding_present(saxony) -> None:  # type: ignore[no-untyped-def]
     assert saxony.peers is not None and len(saxony.peers.peers) == 8
-    assert {row.assessment.id for row in saxony.funding} >= {"erdf-2021-2027-po1", "just-transition-fund"}
+    applies = {row.assessment.id for row in saxony.funding.applies}
+    assert applies >= {"erdf-2021-2027-po1", "just-transition-fund"}
+    jtf = next(r for r in saxony.brief.funding if r.instrument == "just-transition-fund")
+    assert "only in its Just Transition territories" in jtf.detail
 
 
 def test_every_cited_number_is_listed(saxony) -> None:  # type: ignore[no-untyped-def]
@@ -92,17 +94,20 @@ def test_nothing_in_a_report_loads_from_another_host(saxony) -> None:  # type: i
     assert all(src.startswith("data:") for _, _, src in c.refs), c.refs
 
 
-def test_record_text_is_escaped(hostile_index: Path) -> None:
-    report = build_report("saxony", index_dir=hostile_index, workshops_dir="/nonexistent", practices_limit=20,
+@pytest.mark.parametrize("region", ["saxony", "wallonia"])
+def test_record_text_is_escaped(hostile_index: Path, region: str) -> None:
+    """Saxony shows the hostile record as its own practice (one line), Wallonia as a card."""
+    report = build_report(region, index_dir=hostile_index, workshops_dir="/nonexistent", practices_limit=20,
                           generated_on="2026-01-01")
-    assert "fx-hostile-record" in {p.id for p in report.practices}
+    assert "fx-hostile-record" in {p.id for p in report.practices + report.own_practices}
     html = render_all(report)
     c = parse(html)
     assert c.scripts == []
     assert c.handlers == []
     assert not [r for r in c.refs if "evil" in r[2] or r[2] == "x"]
     assert "&lt;script&gt;alert(&#34;title&#34;)&lt;/script&gt;" in html
-    assert "&lt;img src=x onerror=alert(&#39;gov&#39;)&gt;" in html
+    if region == "wallonia":
+        assert "&lt;script&gt;alert(&#39;summary&#39;)&lt;/script&gt;" in html
 
 
 def test_feedback_section_only_when_ratings_exist(fixture_index: Path, tmp_path: Path) -> None:
@@ -128,8 +133,8 @@ def test_uk_region_report(fixture_index: Path) -> None:
     gm = build_report("UKD3", index_dir=fixture_index, workshops_dir="/nonexistent", generated_on="2026-01-01")
     gdp = next(r for r in gm.indicators if r.id == "gdp_pps_index_eu27")
     assert gdp.region.value is not None and "EU28" in gdp.region.note
-    erdf = next(f.assessment for f in gm.funding if f.assessment.id == "erdf-2021-2027-po1")
-    assert erdf.eligible is False
+    assert not any(f.assessment.id == "erdf-2021-2027-po1" for f in gm.funding.applies)
+    assert any("European Regional Development Fund" in name for name in gm.funding.covered)
 
 
 def test_pseudo_regions_have_no_report(fixture_index: Path) -> None:
@@ -146,7 +151,7 @@ def test_indicators_show_rules_ages_trends_and_each_peer(saxony) -> None:  # typ
     assert all(row.region.rule for row in rows.values())
     assert rows["patents_per_million"].comparison.old.startswith("old: 2012")
     html = render_all(saxony)
-    assert "Trends" in html and html.count("<polyline") >= 6
+    assert html.count('<figure class="trend">') == 3 and html.count("<polyline") >= 6
     for peer in saxony.peers.peers:
         assert peer.name in html.split("Each peer")[1].split("</table>")[0]
     assert "Eurostat stopped publishing EPO applications" in html

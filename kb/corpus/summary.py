@@ -40,6 +40,9 @@ class PracticeSummary:
     governance: str = ""
     lessons: str = ""
     transferability: str = ""
+    resources: str = ""
+    results: str = ""
+    """The record's "Evidence of results" section."""
     original_title: str | None = None
     start_year: int | None = None
     end_year: int | None = None
@@ -64,6 +67,7 @@ class PracticeSummary:
             sources=tuple(Source(s["url"], s["title"]) for s in doc.get("sources") or ()),
             summary=doc.get("summary") or "", governance=doc.get("governance") or "",
             lessons=doc.get("lessons") or "", transferability=doc.get("transferability") or "",
+            resources=doc.get("resources") or "", results=doc.get("results") or "",
             original_title=doc.get("original_title") or None, start_year=doc.get("start_year") or None,
             end_year=doc.get("end_year"), partner_regions=_values(doc.get("partner_regions")),
             nuts=_values(doc.get("nuts")), path=doc.get("path") or "", sha256=doc.get("sha256") or "",
@@ -86,6 +90,8 @@ def summarise(practice: Practice, plain: Any) -> PracticeSummary:
         governance=plain(practice.sections.get("Governance and monitoring", "")),
         lessons=plain(practice.sections.get("Difficulties and lessons", "")),
         transferability=plain(practice.sections.get("Transferability", "")),
+        resources=plain(practice.sections.get("Resources", "")),
+        results=plain(practice.sections.get("Evidence of results", "")),
         original_title=practice.original_title, start_year=practice.start_year, end_year=practice.end_year,
         partner_regions=practice.partner_regions, nuts=practice.nuts, path=practice.path, sha256=practice.sha256,
     )

@@ -13,6 +13,7 @@ kb/data/jtf_territories.csv. A national scheme is assessed only for regions of i
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
@@ -26,6 +27,7 @@ LEVELS = {"eu": "EU", "national": "national", "regional": "regional"}
 CATEGORIES = {"less_developed": "less developed", "transition": "transition", "more_developed": "more developed"}
 NOT_COVERED = "unknown: the category list does not cover this region"
 COVERED_NON_EU = "non-eu"
+UNCHECKED = "the instrument's facts could not be checked against a source"
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,73 @@ def region_categories() -> dict[str, dict[str, str]]:
 def jtf_territories() -> dict[str, dict[str, str]]:
     """NUTS 2 regions with a territory in an approved Territorial Just Transition Plan."""
     return {row["nuts"]: row for row in load_csv("jtf_territories.csv")}
+
+
+@dataclass(frozen=True)
+class Programme:
+    """A 2021-2027 programme that covers the region (kb/data/regional_programmes.csv): the name an
+    officer looks up, the funds it pools, and its amounts where a source states them."""
+
+    name: str
+    funds: tuple[str, ...]
+    cci: str
+    eu_amount: float | None
+    total_amount: float | None
+    currency: str
+    period: str
+    source: str
+    verification: str
+    nuts: tuple[str, ...]
+
+    def amount_text(self) -> str:
+        """The amounts in words ("EUR 1,094 million EU, EUR 1,563 million in all"), or ''."""
+        parts = []
+        for value, what in ((self.eu_amount, "from the EU"), (self.total_amount, "in all")):
+            if value:
+                parts.append(f"{self.currency} {value / 1e6:,.0f} million {what}")
+        return ", ".join(parts)
+
+
+FUND_INSTRUMENTS = {"ERDF": "erdf-2021-2027-po1", "ESF+": "esf-plus", "JTF": "just-transition-fund",
+                    "UKSPF": "uk-shared-prosperity-fund"}
+"""The instrument of instruments.yaml that each fund of a programme belongs to."""
+
+
+def _amount(text: str | None) -> float | None:
+    try:
+        return float(text) if text and text.strip() else None
+    except ValueError:
+        return None
+
+
+@lru_cache(maxsize=1)
+def _programmes() -> tuple[tuple[str, Programme], ...]:
+    try:
+        rows = load_csv("regional_programmes.csv")
+    except FileNotFoundError:
+        return ()
+    out = []
+    for row in rows:
+        funds = tuple(f.strip() for f in (row.get("funds") or "").replace(",", ";").split(";") if f.strip())
+        out.append((row.get("region") or "", Programme(
+            name=row.get("programme") or "", funds=funds, cci=row.get("cci") or "",
+            eu_amount=_amount(row.get("eu_amount_eur")), total_amount=_amount(row.get("total_amount_eur")),
+            currency=(row.get("currency") or "EUR").strip() or "EUR", period=row.get("period") or "",
+            source=row.get("source_url") or "", verification=row.get("verification") or "partial",
+            nuts=tuple((row.get("nuts") or "").split()))))
+    return tuple(out)
+
+
+def programmes(region: Region) -> list[Programme]:
+    """The programmes that cover `region`: listed for it by slug, or covering one of its NUTS codes."""
+    codes = set(_codes(region))
+    return [p for slug, p in _programmes() if slug == region.slug or codes & set(p.nuts)]
+
+
+def programme_for(region: Region, instrument_id: str) -> Programme | None:
+    """The programme through which the region reaches `instrument_id` (ERDF, ESF+, JTF, UKSPF), if known."""
+    return next((p for p in programmes(region)
+                 if any(FUND_INSTRUMENTS.get(f.upper()) == instrument_id for f in p.funds)), None)
 
 
 @lru_cache(maxsize=1)
@@ -194,7 +263,10 @@ def region_notes(region: Region) -> list[Verdict]:
 
 
 def _member_sentence(region: Region) -> str:
-    return f"{region.name} is in {country_name(region.country)}, an EU member state"
+    country = country_name(region.country)
+    if region.name == country:
+        return f"{country} is an EU member state"
+    return f"{region.name} is in {country}, an EU member state"
 
 
 def check_eu_member(region: Region, rule: dict, ins: dict) -> Verdict:
@@ -251,6 +323,20 @@ def _jtf_part(code: str, country: str | None, coverage: dict) -> Verdict:
                               f"{_in(country)}", (complete[country],))
     return Verdict(None, f"{_label(code)}: whether a territory of the region is in a Territorial Just Transition "
                          "Plan is not in the sourced facts")
+
+
+def jtf_limit(region: Region) -> str:
+    """Where in the region the Just Transition Fund can pay ("" when the whole region can): a
+    step funded by it names its territories, never the region as a whole."""
+    codes = _codes(region)
+    rows = [jtf_territories()[c] for c in codes if c in jtf_territories()]
+    if rows and len(rows) == len(codes) and all(r.get("level") == "whole" for r in rows):
+        return ""
+    places = []
+    for row in rows:
+        note = re.sub(r"^(part of the region|whole region):\s*", "", row.get("territory_note") or "")
+        places.append(note)
+    return "only in its Just Transition territories: " + "; ".join(places) if places else ""
 
 
 def check_jtf_territory(region: Region, rule: dict, ins: dict) -> Verdict:
@@ -365,7 +451,7 @@ def assess(region: Region) -> list[Assessment]:
         reasons = [v.reason for v in verdicts + extra]
         verification = "unverified" if ins.get("verification") == "memory" else ins.get("verification", "unverified")
         if verification == "unverified" and not covered:
-            reasons.append("the instrument's facts could not be checked against a source")
+            reasons.append(UNCHECKED)
         sources = list(dict.fromkeys([*(s for v in verdicts + extra for s in v.sources), *(ins.get("sources") or [])]))
         what = ins.get("what_it_funds") or []
         out.append(Assessment(

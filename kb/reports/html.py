@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from kb.reference.themes import themes
 from kb.reports.build import IndicatorRow, RegionReport
-from kb.reports.charts import StripRow, bar, position_strip, trend_chart
+from kb.reports.charts import Strip, StripRow, bar, position_strip, trend_chart
 from kb.templating import render
 
 
@@ -67,16 +67,23 @@ def theme_labels(ids: list[str]) -> str:
     return ", ".join(known[t].label for t in ids if t in known)
 
 
-def render_all(r: RegionReport) -> str:
-    """The whole report as one HTML fragment (stylesheet, header, sections in order, footer)."""
-    strip = position_strip([StripRow(row.label, row.position, row.peer_position, row.pilot_position)
-                            for row in r.indicators],
-                           f"{r.region.name}: position among EU regions (percentile, right = better)")
+def _strip(rows: list[IndicatorRow], title: str) -> Strip:
+    return position_strip([StripRow(row.label, row.position, row.peer_position, row.pilot_position) for row in rows],
+                          title)
+
+
+def render_all(r: RegionReport, sections: list[str] | None = None) -> str:
+    """The report as one HTML fragment (stylesheet, header, sections in order, footer); `sections`
+    picks some of them (["brief"] for the brief alone)."""
+    strip = _strip(r.indicators, f"{r.region.name}: position among EU regions (percentile, right = better)")
+    brief_strip = _strip(r.brief.headlines, f"{r.region.name}: headline figures among EU regions (right = better)")
     trends = [trend_chart(f"{t.indicator.label} ({t.indicator.unit})",
                           [("region", r.region.name, t.region), ("peers", "peers' median", t.peers),
                            ("eu", t.eu_label, t.eu)]) for t in r.trends]
-    return render("report.j2", r=r, strip=strip, trends=trends,
+    return render("report.j2", r=r, sections=[s for s in r.sections if sections is None or s in sections],
+                  strip=strip, brief_strip=brief_strip, trends=trends,
+                  headline_lines=[indicator_line(row) for row in r.brief.headlines],
                   indicator_lines=[indicator_line(row) for row in r.indicators],
                   challenge_themes=[theme_labels(ch.themes) for ch in r.challenges],
-                  practice_themes={p.id: theme_labels(p.themes) for p in r.practices},
+                  practice_themes={p.id: theme_labels(p.themes) for p in r.practices + r.own_practices},
                   peer_bars=[bar(p.stability) for p in r.peers.peers] if r.peers else [])

@@ -43,7 +43,7 @@ DOCUMENTS = "documents.json"
 MANIFEST = "manifest.json"
 CHECKSUMS = "checksums.json"
 """Size and sha256 of every file of a generation but the manifest: what `verify` checks."""
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 KEEP_GENERATIONS = 2
 # What reading a generation whose files were altered in place raises (not OSError: a full disk
 # or a missing permission is the user's to fix, not a reason to rebuild).
@@ -78,6 +78,8 @@ def schema() -> Schema:
         governance=STORED(),
         lessons=STORED(),
         transferability=STORED(),
+        resources=STORED(),
+        results=STORED(),
         partner_regions=STORED(),
         sources=STORED(),
         nuts=STORED(),
@@ -130,6 +132,8 @@ def document(p: Practice) -> dict:
         "governance": plain_text(p.sections.get("Governance and monitoring", "")),
         "transferability": plain_text(p.sections.get("Transferability", "")),
         "lessons": plain_text(p.sections.get("Difficulties and lessons", "")),
+        "resources": plain_text(p.sections.get("Resources", "")),
+        "results": plain_text(p.sections.get("Evidence of results", "")),
         "partner_regions": list(p.partner_regions),
         "sources": [{"url": s.url, "title": s.title} for s in p.sources],
         "nuts": list(p.nuts),
