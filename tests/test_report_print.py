@@ -139,3 +139,9 @@ def test_a_region_outside_the_pilots_gets_a_useful_report(real_index: Path) -> N
     styria = build_report("styria", index_dir=real_index, workshops_dir="/nonexistent", generated_on="2026-01-01")
     assert [c for c in styria.challenges if c.indicator]
     assert styria.practices and styria.actions and styria.funding.applies and styria.partners
+
+
+def test_at_most_two_percent_of_a_reports_sources_are_mirror_copies(pilots: dict) -> None:
+    for slug, report in pilots.items():
+        mirrors = [c.url for c in report.sources if c.mirror]
+        assert len(mirrors) <= 0.02 * len(report.sources), (slug, mirrors)
