@@ -30,13 +30,6 @@ def safe_url(url: object) -> str | None:
     return url if isinstance(url, str) and check_url(url) is None else None
 
 
-def mirror_host(url: object) -> str | None:
-    """The document-mirror site a source URL is on, or None (reports mark such sources)."""
-    from kb.corpus.checks import mirror_host as host
-
-    return host(url)
-
-
 def css_string(text: object) -> Markup:
     """`text` as a quoted CSS string for a `<style>` element (a page margin's running title):
     every character but letters, digits and spaces is a CSS escape (six hex digits and the space
@@ -68,7 +61,6 @@ def environment() -> Environment:
     env = Environment(loader=FileSystemLoader(str(HTML_TEMPLATES)), autoescape=True, undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False)
     env.filters["safe_url"] = safe_url
-    env.filters["mirror_host"] = mirror_host
     env.filters["css_string"] = css_string
     env.filters["sentences"] = sentences
     env.filters["first_upper"] = first_upper

@@ -53,6 +53,13 @@ class Assessment:
     covered_by: str = ""
     """Set when a note of the region (e.g. the UK's exit from the EU) decides the row: the
     command line lists such rows once under that note instead of repeating the reason."""
+    closed: bool = False
+    """The instrument takes no new applicants (a past call): eligibility says who took part."""
+
+    @property
+    def applies(self) -> bool:
+        """Open to the region now: eligible, and not a closed call."""
+        return self.eligible is True and not self.closed
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -459,7 +466,7 @@ def assess(region: Region) -> list[Assessment]:
             eligible=eligible, reasons=reasons, sources=sources, verification=verification,
             kind=str(ins.get("type", "")),
             what_it_funds=[str(w) for w in what] if isinstance(what, list) else [str(w) for w in [what]],
-            covered_by=covered,
+            covered_by=covered, closed=bool(rule.get("closed")),
         ))
     order = {True: 0, None: 1, False: 2}
     return sorted(out, key=lambda a: order[a.eligible])
@@ -468,7 +475,7 @@ def assess(region: Region) -> list[Assessment]:
 def funding_view(region: Region, eligible_only: bool = False) -> FundingView:
     """The assessment as `kb funding` shows it: region-wide facts once as notes, the rows a note
     decides named once under it, and no reason repeated from a note. `eligible_only` keeps the
-    instruments that apply (eligible) and drops the rest."""
+    instruments that apply (eligible, and not a closed call) and drops the rest."""
     notes = region_notes(region)
     said = {n.reason for n in notes}
     cited = {s for n in notes for s in n.sources}
@@ -478,5 +485,5 @@ def funding_view(region: Region, eligible_only: bool = False) -> FundingView:
                     sources=[s for s in a.sources if s not in cited or s in (instruments()[a.id].get("sources") or [])])
             for a in rows if not a.covered_by]
     if eligible_only:
-        kept = [a for a in kept if a.eligible]
+        kept = [a for a in kept if a.applies]
     return FundingView(region=region.name, notes=notes, rows=kept, covered=covered)

@@ -30,7 +30,6 @@ from kb.reference.funding import (
     jtf_limit,
     programme_for,
     programmes,
-    rules,
 )
 from kb.reference.funding import networks as network_list
 from kb.reference.indicators import Figure, figure, indicators, median_of, percentile
@@ -219,10 +218,6 @@ class Action:
     lead: str
     """The kind of body that would lead the work in the region."""
     cites: tuple[int, ...]
-
-    @property
-    def instruments(self) -> list[str]:
-        return [r.instrument for r in self.routes]
 
 
 @dataclass(frozen=True)
@@ -597,18 +592,16 @@ def build_funding(region: Region, cit: Citations) -> Funding:
     applies, other = [], []
     for a in view.rows:
         a = replace(a, reasons=[x for x in a.reasons if x != UNCHECKED])  # the row's badge says so
-        closed = bool(rules().get(a.id, {}).get("closed"))
-        if a.eligible and not closed:
+        if a.applies:
             prog = programme_for(region, a.id)
             cites = _cite_all(cit, ([prog.source] if prog and prog.source else []) + list(a.sources)[:1])
             applies.append(FundingRow(a, cites, "applies", prog))
+            continue
+        if a.closed:
+            status, note = "closed", "the call is closed" + (f"; {region.name} took part" if a.eligible else "")
         else:
-            status = "closed" if closed else "unknown" if a.eligible is None else "no"
-            note = next((r for r in a.reasons if "call is closed" in r or a.eligible is not True), "")
-            if closed:
-                note = "the call is closed" + (f"; {region.name} took part" if a.eligible else "")
-            other.append(FundingRow(a, _cite_all(cit, list(a.sources)[:1]), status, None, note or
-                                    (a.reasons[0] if a.reasons else "")))
+            status, note = "unknown" if a.eligible is None else "no", a.reasons[0] if a.reasons else ""
+        other.append(FundingRow(a, _cite_all(cit, list(a.sources)[:1]), status, None, note))
     covered = [instruments()[i]["name"] for i in view.covered if i in instruments()]
     progs = [ProgrammeRow(p, _cite_all(cit, [p.source])) for p in programmes(region)]
     applies.sort(key=lambda row: (row.programme is None, not row.assessment.reasons))
@@ -684,7 +677,7 @@ def build_brief(rows: list[IndicatorRow], challenges: list[Challenge], practices
     relative = [ch for ch in challenges if ch.indicator and ch.relative]
     stated = [ch for ch in challenges if not ch.indicator]
     top = (real + relative + stated)[:BRIEF_CHALLENGES]
-    money = [_route(region, row) for row in sorted(funding.applies, key=lambda r: r.programme is None)][:5]
+    money = [_route(region, row) for row in funding.applies[:5]]  # programmes first (build_funding)
     return Brief(headlines=headlines, challenges=top, practices=practices[:BRIEF_PRACTICES], funding=money,
                  steps=actions[:MAX_ACTIONS])
 
