@@ -291,7 +291,7 @@ def _print_result(result: Any, show_facets: bool = True) -> None:
         for fragment in hit.highlights[:1]:
             text = " ".join(_terminal_highlight(fragment).split())
             for line in textwrap.wrap(text, width - 6)[:3]:
-                click.echo(f"    … {line}" if line == textwrap.wrap(text, width - 6)[0] else f"      {line}")
+                click.echo(f"      {line}")  # the fragment marks its own cuts with one "…"
         if hit.why:
             click.echo(textwrap.fill("why: " + "; ".join(hit.why), width, initial_indent="    ",
                                      subsequent_indent="         "))
@@ -304,7 +304,7 @@ def _print_result(result: Any, show_facets: bool = True) -> None:
             click.echo(textwrap.fill(f"{name}: {shown}{more}", width, subsequent_indent="    "))
 
 
-@cli.command()
+@cli.command(context_settings={"ignore_unknown_options": True})
 @click.argument("query", nargs=-1, type=QUERY)
 @click.option("--region", type=TEXT, help="Only practices of this region (slug, NUTS code or name).")
 @click.option("--theme", type=TEXT, help="Only practices with this theme (slug, label or synonym).")
@@ -325,6 +325,9 @@ def search(query: tuple[str, ...], region: str | None, theme: str | None, countr
     """
     from kb.api import search as run_search
 
+    mistyped = next((q for q in query if q.startswith("--")), None)
+    if mistyped:  # a -word is an excluded word; a --word can only be a mistyped option
+        raise click.UsageError(f"no such option: {mistyped.split('=')[0]}")
     result = run_search(" ".join(query), region=region, theme=theme, country=country, year_from=year_from,
                         limit=limit, index=index, workshops=workshops_dir)
     if as_json:

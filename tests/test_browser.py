@@ -114,7 +114,7 @@ def test_search_page_in_chromium(voila_url: str) -> None:
 
             query.fill("governance")
             page.locator(".kb-search").click()
-            expect(cards.first).to_contain_text("theme governance")
+            expect(cards.first).to_contain_text("theme Governance")
             before = cards.count()
             assert before >= 3
             theme = page.locator(".kb-theme select")

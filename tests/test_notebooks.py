@@ -26,4 +26,4 @@ def test_search_notebook_runs_with_parameters(fixture_index: Path, tmp_path: Pat
         for cell in nb.cells if cell.cell_type == "code" for o in cell.get("outputs", [])
     )
     assert "fx-lapland-foresight-network" in text
-    assert "theme foresight" in text
+    assert "theme Foresight" in text

@@ -69,7 +69,7 @@ def test_render_cards_shows_badges_why_and_sources(fixture_index: Path) -> None:
     markup = render_cards(result)
     assert_inert(markup)
     assert 'data-id="fx-lapland-foresight-network"' in markup
-    assert "Why it matched:" in markup and "theme foresight" in markup
+    assert "Why it matched:" in markup and "theme Foresight" in markup
     assert 'class="badge badge-verified"' in markup and "evidence: described" in markup
     assert "East-North Finland · Finland · started 2015" in markup
     assert '<a href="https://example.org/fx-lapland-foresight-network"' in markup
@@ -115,7 +115,7 @@ def test_search_app_fills_results_and_applies_facets(fixture_index: Path) -> Non
 
     app.query.value = "Vorausschau"
     assert [h.id for h in app.result.hits] == ["fx-lapland-foresight-network"]
-    assert "fx-lapland-foresight-network" in app.text() and "theme foresight" in app.text()
+    assert "fx-lapland-foresight-network" in app.text() and "theme Foresight" in app.text()
 
 
 def test_search_app_takes_names_and_codes_as_parameters(fixture_index: Path) -> None:

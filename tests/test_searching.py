@@ -43,7 +43,7 @@ def test_every_hit_says_why_it_matched(ix: Index) -> None:
     first = result.hits[0]
     assert first.id == "fx-lapland-foresight-network"
     assert any(w.startswith('"scenarios" in') for w in first.why)
-    assert any(w.startswith("theme foresight") for w in first.why)
+    assert any(w.startswith("theme Foresight") for w in first.why)
 
 
 def test_facets_count_every_match_not_just_the_shown_hits(ix: Index) -> None:

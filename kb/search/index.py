@@ -3,6 +3,7 @@ matched, and facet counts per region, theme and country."""
 
 from __future__ import annotations
 
+import difflib
 import functools
 import html
 import json
@@ -28,6 +29,7 @@ from kb.reference.themes import resolve_theme, themes
 from kb.search.analyzer import stem, terms
 from kb.search.build import LEXICON, SCHEMA_VERSION, IndexInfo, check_sound, read_stamp, resolve
 from kb.search.query import ParsedQuery, parse
+from kb.text import fold
 
 # What Whoosh raises when it reads a damaged file: turned into IndexDamaged, never a traceback.
 _DAMAGE = (EOFError, OSError, struct.error, zlib.error, pickle.UnpicklingError, UnicodeDecodeError, MemoryError)
@@ -147,6 +149,21 @@ def check_limit(limit: int) -> int:
 _TOKEN = re.compile(r"\w+(?:[.'’]\w+)*", re.UNICODE)
 
 
+def _said(pq: ParsedQuery, text: str) -> str:
+    """The words of the query as the user typed them, for a match found on `text` (folded words)."""
+    parts = text.split()
+    typed = [pq.typed_as(w) for w in parts]
+    originals = {w.lower(): w for w in pq.text.split()}
+    return " ".join(dict.fromkeys(originals.get(t.lower(), originals.get(w, t)) if t == w else t
+                                  for w, t in zip(parts, typed, strict=True)))
+
+
+def suggestions(word: str, lexicon: dict[str, int], n: int = 3) -> list[str]:
+    """Words of the index close to a word that found nothing, most frequent first."""
+    close = difflib.get_close_matches(word, list(lexicon), n=8, cutoff=0.75)
+    return sorted(close, key=lambda w: (-lexicon[w], w))[:n]
+
+
 def snippet(text: str, wanted: set[str], width: int = 240) -> str | None:
     """Return the window of `text` (about `width` characters, cut at word boundaries) holding
     the most words whose index term is in `wanted`, as HTML: escaped, matches in <mark>.
@@ -177,6 +194,16 @@ def snippet(text: str, wanted: set[str], width: int = 240) -> str | None:
         pos = end
     out.append(html.escape(text[pos:hi]))
     return ("… " if lo else "") + "".join(out).strip() + (" …" if hi < len(text) else "")
+
+
+def _surface_words(text: str) -> dict[str, str]:
+    """Per index term of `text`, the first word of at least three letters that gives it."""
+    out: dict[str, str] = {}
+    for m in _TOKEN.finditer(text):
+        word = m.group()
+        if len(word) >= 3 and not word.isdigit():
+            out.setdefault(stem(word.lower()), word)
+    return out
 
 
 class Index:
@@ -245,7 +272,13 @@ class Index:
 
         fixed = dict((b, a) for a, b in pq.corrections)
         for w in pq.words:
-            reason = f'"{fixed[w]}" read as "{w}"' if w in fixed else f'"{w}"'
+            said = pq.typed_as(w)
+            if w in fixed:
+                reason = f'"{fixed[w]}" read as "{w}"'
+            elif said.lower() == w or fold(said) == w:
+                reason = f'"{said}"'
+            else:
+                reason = f'"{said}" (as "{w}")'
             text_terms(w, reason)
         for phrase in pq.phrases:
             seq = [t for t in (stem(w) for w in phrase) if t]
@@ -263,14 +296,17 @@ class Index:
             rare.extend([Prefix("title", p), Prefix("body", p)])
         all_themes = themes()
         for m in pq.themes:
-            origins[("themes", m.slug)] = f'theme {m.slug} (from "{m.text}")'
+            reason = f'theme {all_themes[m.slug].label} (from "{_said(pq, m.text)}")'
+            origins[("themes", m.slug)] = reason
             rare.append(Term("themes", m.slug, boost=THEME_BOOST))
             for t in terms(all_themes[m.slug].label):
                 for f in ("title", "body"):
-                    origins.setdefault((f, t), f'theme {m.slug} (from "{m.text}")')
+                    origins.setdefault((f, t), reason)
                 common.extend([Term("title", t, boost=LABEL_BOOST), Term("body", t, boost=LABEL_BOOST)])
+        known = regions()
         for m in pq.regions:
-            origins[("regions", m.slug)] = f'region {m.slug} (from "{m.text}")'
+            name = known[m.slug].name if m.slug in known else m.slug
+            origins[("regions", m.slug)] = f'a practice of {name}, the region you named ("{_said(pq, m.text)}")'
             rare.append(Term("regions", m.slug, boost=REGION_BOOST))
         selecting = rare or common
         query: Query | None = Or(selecting) if selecting else None
@@ -305,8 +341,14 @@ class Index:
         if query is None:
             query = Every()
             notes.append("no search words: listing every practice that the filters allow")
-        return self._run(pq.text, query, origins, filters, limit, highlights, notes,
-                         [f'"{a}" read as "{b}"' for a, b in pq.corrections])
+        result = self._run(pq.text, query, origins, filters, limit, highlights, notes,
+                           [f'"{a}" read as "{b}"' for a, b in pq.corrections],
+                           prefer=frozenset(m.slug for m in pq.regions))
+        if result.total == 0:
+            ideas = [x for w in pq.words if w not in self.lexicon for x in suggestions(w, self.lexicon)]
+            if ideas:
+                result.notes.append("nothing matched; did you mean: " + ", ".join(dict.fromkeys(ideas)) + "?")
+        return result
 
     @_guarded
     def similar(self, practice_id: str, limit: int = 5, filters: Filters | None = None) -> SearchResult:
@@ -314,18 +356,26 @@ class Index:
         limit = check_limit(limit)
         docnum = self._searcher.document_number(id=practice_id)
         if docnum is None:
-            raise NotFound(f"no practice with id {practice_id!r} in the index")
+            ids = [d.id for d in self.documents()]
+            close = difflib.get_close_matches(practice_id, ids, n=3, cutoff=0.6)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise NotFound(f"no practice with id {practice_id!r} in the index{hint}")
         doc = self._searcher.stored_fields(docnum)
         text = f"{doc['title']}\n{doc['body']}"
-        key_terms = self._searcher.key_terms_from_text("body", text, numterms=15)
+        key_terms = self._searcher.key_terms_from_text("body", text, numterms=18)
+        surface = _surface_words(text)
         origins: dict[tuple[str, str], str] = {}
         clauses: list[Query] = []
         for t, weight in key_terms:
+            if t not in surface:
+                continue  # a fragment such as the "d" of "R&D": it ranks nothing a reader would name
             for f in ("title", "body"):
-                origins[(f, t)] = f'shares the key term "{t}"'
+                origins[(f, t)] = f'shares the word "{surface[t]}"'
             clauses.append(Or([Term("title", t, boost=weight), Term("body", t, boost=weight)]))
+        all_themes = themes()
         for slug in PracticeSummary.from_stored(doc).themes:
-            origins[("themes", slug)] = f"shares the theme {slug}"
+            label = all_themes[slug].label if slug in all_themes else slug
+            origins[("themes", slug)] = f"shares the theme {label}"
             clauses.append(Term("themes", slug, boost=THEME_BOOST))
         query = AndNot(Or(clauses), Term("id", practice_id)) if clauses else Every()
         return self._run(f"similar:{practice_id}", query, origins, filters or Filters(), limit, False, [], [])
@@ -340,18 +390,24 @@ class Index:
         return self._documents
 
     def _run(self, text: str, query: Query, origins: dict[tuple[str, str], str], filters: Filters,
-             limit: int, with_highlights: bool, notes: list[str], corrections: list[str]) -> SearchResult:
+             limit: int, with_highlights: bool, notes: list[str], corrections: list[str],
+             prefer: frozenset[str] = frozenset()) -> SearchResult:
         with self._lock:
             allowed = self._filter(filters)
             # One scoring pass over every match (cheaper here than Whoosh's top-N pass plus a
             # second, unscored pass); the facets count every match against facet values read
             # once per open index.
             results = self._searcher.search(query, limit=None, filter=allowed)
-            shown = results[:limit]
-            docnums = list(results.docs())
-            matched = self._matched_terms([h.docnum for h in shown], origins)
-            hits = [self._hit(h, origins, filters, with_highlights, corrections, matched.get(h.docnum, set()))
-                    for h in shown]
+            ranked = [(float(score or 0.0), docnum) for score, docnum in results.top_n]
+            if prefer:
+                # A region named in the query ranks its practices first, without excluding others.
+                values = self._facet_values()
+                ranked.sort(key=lambda sd: not prefer & set(values.get(sd[1], ((),))[0]))
+            shown = ranked[:limit]
+            docnums = [d for _, d in ranked]
+            matched = self._matched_terms([d for _, d in shown], origins)
+            hits = [self._hit(d, score, origins, filters, with_highlights, corrections, matched.get(d, set()))
+                    for score, d in shown]
             counts = self._facet_counts(docnums)
             total = len(docnums)
         return SearchResult(query=text, total=total, hits=hits, facets=counts,
@@ -405,9 +461,9 @@ class Index:
                         found[d].add((f, key))
         return found
 
-    def _hit(self, hit: Any, origins: dict[tuple[str, str], str], filters: Filters,
+    def _hit(self, docnum: int, score: float, origins: dict[tuple[str, str], str], filters: Filters,
              with_highlights: bool, corrections: list[str], matched: set[tuple[str, str]]) -> Hit:
-        doc = hit.fields()
+        doc = self._searcher.stored_fields(docnum)
         why: dict[str, set[str]] = defaultdict(set)
         for fieldname, key in matched:
             reason = origins.get((fieldname, key))
@@ -432,7 +488,7 @@ class Index:
             id=practice.id, title=practice.title, region=practice.region,
             region_name=known[practice.region].name if practice.region in known else practice.region,
             country=[c.upper() for c in practice.countries], themes=list(practice.themes),
-            score=round(float(hit.score or 0.0), 4), highlights=snippets, url=practice.url, why=reasons,
+            score=round(score, 4), highlights=snippets, url=practice.url, why=reasons,
             summary=practice.summary, original_title=practice.original_title,
             lead_organisation=practice.lead_organisation, start_year=practice.start_year,
             verification=practice.verification, evidence=practice.evidence,

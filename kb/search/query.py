@@ -6,9 +6,12 @@ look for. Pure steps, in order, each testable alone and none touching the index:
    syntax slip (an unbalanced quote is just a character);
 3. `correct`: a word the corpus does not know, one edit away from a word it knows, is read as
    that word (a one-letter typo);
-4. `recognise`: names of themes (in any of the pilot languages) and regions (common and native
+4. `expand`: a word of the field in a pilot language also stands for its English word
+   (`politiikka` -> policy), and a compound the index does not know is split into parts it does
+   (`Clusterpolitik` -> cluster + politik);
+5. `recognise`: names of themes (in any of the pilot languages) and regions (common and native
    names) found in the words;
-5. drop stop words of the pilot languages.
+6. drop stop words of the pilot languages.
 
 `searching.py` turns the result into a Whoosh query.
 """
@@ -24,6 +27,7 @@ from functools import lru_cache
 from kb.reference.regions import region_name_phrases
 from kb.reference.themes import synonym_phrases
 from kb.search.analyzer import query_stopwords, stem
+from kb.search.languages import knows, split_compound, translate
 from kb.text import americanise, clean_query, words
 
 MAX_TERMS = 64
@@ -65,6 +69,12 @@ class ParsedQuery:
     regions: tuple[Match, ...] = ()
     corrections: tuple[tuple[str, str], ...] = ()
     notes: tuple[str, ...] = field(default=())
+    typed: tuple[tuple[str, str], ...] = ()
+    """(word searched for, what the user typed that it came from): a reason names the latter."""
+
+    def typed_as(self, word: str) -> str:
+        """What the user typed that `word` came from (the word itself when it was typed as is)."""
+        return dict(self.typed).get(word, word)
 
     @property
     def is_empty(self) -> bool:
@@ -148,6 +158,48 @@ def correct(tokens: list[Token], lexicon: Mapping[str, int]) -> tuple[list[Token
     return out, fixes
 
 
+@dataclass(frozen=True)
+class Expansion:
+    """The tokens to search for, the same query read in English (for recognising theme names
+    such as "coal regions" in Kohleregionen), and per word searched for, what was typed."""
+
+    tokens: list[Token]
+    english: list[Token]
+    typed: dict[str, str]
+
+
+def expand(tokens: list[Token], lexicon: Mapping[str, int]) -> Expansion:
+    """Follow each word of a pilot language by its English words, and replace each compound
+    the index does not know by its parts (and theirs)."""
+    known = knows(lexicon, vocabulary_words())
+    out: list[Token] = []
+    english_reading: list[Token] = []
+    typed: dict[str, str] = {}
+    for token in tokens:
+        if token.kind not in ("word", "exclude"):
+            out.append(token)
+            english_reading.append(token)
+            continue
+        found: list[str] = []
+        reading: list[str] = []
+        for w in token.words:
+            english = translate(w)
+            parts = (w,)
+            if not english and w not in lexicon and w not in vocabulary_words():
+                parts = split_compound(w, known) or (w,)
+            for part in parts:
+                meaning = english if part == w else translate(part)
+                found += [part, *meaning]
+                reading.append(meaning[0] if meaning else part)
+        said = token.text.lstrip("-") if len(token.words) == 1 else None
+        for w in found:
+            if (said and said != w) or w not in token.words:
+                typed.setdefault(w, said or w)
+        out.append(Token(token.text, tuple(dict.fromkeys(found)), token.kind))
+        english_reading.extend(Token(token.text, (w,), token.kind) for w in reading)
+    return Expansion(out, english_reading, typed)
+
+
 def _stem_key(ws: tuple[str, ...] | list[str]) -> tuple[str, ...]:
     stops = query_stopwords()
     return tuple(s for s in (stem(w) for w in ws if w not in stops) if s)
@@ -201,17 +253,25 @@ def parse(text: str, lexicon: Mapping[str, int] | None = None) -> ParsedQuery:
     cleaned = clean_query(text)
     tokens = tokenize(cleaned)
     fixes: list[tuple[str, str]] = []
+    typed: dict[str, str] = {}
+    english: list[Token] = []
     if lexicon is not None:
         tokens, fixes = correct(tokens, lexicon)
+        expansion = expand(tokens, lexicon)
+        tokens, english, typed = expansion.tokens, expansion.english, expansion.typed
     themes, found_regions = recognise(tokens)
+    if english:
+        more_themes, more_regions = recognise(english)
+        themes += [m for m in more_themes if m.slug not in {t.slug for t in themes}]
+        found_regions += [m for m in more_regions if m.slug not in {r.slug for r in found_regions}]
     stops = query_stopwords()
     plain = tuple(dict.fromkeys(w for t in tokens if t.kind == "word" for w in t.words if w not in stops))
     phrases = tuple(t.words for t in tokens if t.kind == "phrase")
     prefixes = tuple(dict.fromkeys(t.words[0] for t in tokens if t.kind == "prefix"))
-    excluded = tuple(dict.fromkeys(t.words[0] for t in tokens if t.kind == "exclude"))
+    excluded = tuple(dict.fromkeys(w for t in tokens if t.kind == "exclude" for w in t.words))
     notes = []
     if len(text) > len(cleaned) + 100:
         notes.append(f"the query was cut to its first {len(cleaned)} characters")
     return ParsedQuery(cleaned, plain, phrases, prefixes, excluded, tuple(themes), tuple(found_regions),
-                       tuple(fixes), tuple(notes))
+                       tuple(fixes), tuple(notes), tuple(typed.items()))
 
