@@ -20,7 +20,7 @@ MAX_QUERY_CHARS = 1000
 _INVISIBLE = dict.fromkeys(
     [8203, 8204, 8205, 8288, 65279, 173, *list(range(8234, 8239)), *list(range(8294, 8298)), 8206, 8207, 1564]
 )
-_WORD = re.compile(r"\w+(?:[.'’]\w+)*", re.UNICODE)
+WORD = re.compile(r"\w+(?:[.'’]\w+)*", re.UNICODE)
 
 
 _BIDI_CONTROLS = frozenset([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
@@ -103,9 +103,9 @@ def _fold_word(word: str) -> str:
 def words(text: str) -> list[str]:
     """Return the folded words of `text`, in order (each word folded once per process)."""
     out: list[str] = []
-    for word in _WORD.findall(text):
+    for word in WORD.findall(text):
         folded = _fold_word(word)
-        out.extend(_WORD.findall(folded) if not folded.isascii() or not folded.isalnum() else [folded])
+        out.extend(WORD.findall(folded) if not folded.isascii() or not folded.isalnum() else [folded])
     return out
 
 

@@ -34,7 +34,11 @@ def test_bench_smoke(tmp_path: Path) -> None:
     assert "incremental re-index after editing one record, 60" in names
     assert any(n.startswith("query p95, multilingual") for n in names)
     edit = next(f for f in data["figures"] if f["name"].startswith("incremental re-index after editing"))
-    assert edit["floor"] > 0 and edit["ratio"] == edit["value"] / edit["floor"] and edit["status"] in ("pass", "miss")
+    assert edit["target"] == 0.1 and edit["status"] == ("pass" if edit["value"] <= 0.1 else "miss")
+    for name in ("index build vs plain Whoosh, 60 records", "query p95 vs plain Whoosh, all classes, 60"):
+        figure = next(f for f in data["figures"] if f["name"] == name)
+        assert figure["floor"] > 0 and figure["ratio"] == figure["value"] / figure["floor"]
+        assert figure["target"] == 1.2
     assert "figure" in result.output and table(data).splitlines()[0].startswith("figure")
 
 

@@ -22,16 +22,16 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kb._version import __version__
 from kb.corpus.records import Practice, load_corpus
-from kb.corpus.summary import PracticeSummary, summarise
+from kb.corpus.summary import PracticeSummary
 from kb.errors import IndexBusy, IndexDamaged, IndexMissing, IndexOutdated, IndexPathTaken, KBError
 from kb.files import exclusive_lock, fsync_dir, write_atomic, write_json
-from kb.reference.regions import regions
-from kb.text import americanise, plain_text, words
+from kb.text import WORD, americanise, plain_text, words
 from kb.yamlio import display_path
 
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ DOCUMENTS = "documents.json"
 MANIFEST = "manifest.json"
 CHECKSUMS = "checksums.json"
 """Size and sha256 of every file of a generation but the manifest: what `verify` checks."""
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 KEEP_GENERATIONS = 2
 # What reading a generation whose files were altered in place raises (not OSError: a full disk
 # or a missing permission is the user's to fix, not a reason to rebuild).
@@ -63,8 +63,7 @@ def schema() -> Schema:
         title=TEXT(analyzer=text, stored=True, field_boost=3.0),
         original_title=TEXT(analyzer=text, stored=True, field_boost=2.0),
         body=TEXT(analyzer=text, stored=True),
-        lead_organisation=TEXT(analyzer=text, stored=True, field_boost=1.5),
-        region_names=TEXT(analyzer=text, field_boost=1.5),
+        lead_organisation=STORED(),
         region=ID(stored=True),
         regions=KEYWORD(stored=True, commas=True, scorable=True),
         country=KEYWORD(stored=True, commas=True),
@@ -110,15 +109,12 @@ class IndexInfo:
 
 def document(p: Practice) -> dict:
     """Return the fields of one practice as the index stores them."""
-    known = regions()
-    names = [n for slug in p.regions if slug in known for n in (*known[slug].all_names(), *known[slug].aliases)]
     return {
         "id": p.id,
         "title": p.title,
         "original_title": p.original_title or "",
         "body": plain_text(p.body),
         "lead_organisation": p.lead_organisation,
-        "region_names": " ".join(names),
         "region": p.region,
         "regions": ",".join(p.regions),
         "country": ",".join(p.countries),
@@ -143,11 +139,21 @@ def document(p: Practice) -> dict:
 
 
 def doc_words(fields: dict) -> Counter[str]:
-    """Return the folded words of one document's searchable text (the typo vocabulary)."""
+    """Return the folded words of one document's searchable text (the typo vocabulary): each
+    distinct word is folded once, however often it occurs."""
+    raw = Counter(WORD.findall(" ".join(fields.get(key) or "" for key in ("title", "original_title", "body",
+                                                                         "lead_organisation"))))
     counts: Counter[str] = Counter()
-    for key in ("title", "original_title", "body", "lead_organisation"):
-        counts.update(americanise(w) for w in words(fields.get(key) or "") if w.isalpha())
+    for word, n in raw.items():
+        for w in _lexicon_forms(word):
+            counts[w] += n
     return counts
+
+
+@lru_cache(maxsize=200_000)
+def _lexicon_forms(word: str) -> tuple[str, ...]:
+    """The typo-vocabulary entries of one word as written (folded, American-spelled, letters only)."""
+    return tuple(americanise(w) for w in words(word) if w.isalpha())
 
 
 # --- the on-disk layout ---------------------------------------------------------------------
@@ -295,7 +301,7 @@ def _add(writer: Any, practice: Practice, words: Counter[str]) -> dict[str, Any]
     fields = document(practice)
     writer.add_document(**fields)
     words.update(doc_words(fields))
-    return summarise(practice, plain_text).to_stored()
+    return PracticeSummary.from_stored(fields).to_stored()  # the same fields, without plain-texting twice
 
 
 @contextmanager

@@ -168,7 +168,9 @@ def snippet(text: str, wanted: set[str], width: int = 240) -> str | None:
     """Return the window of `text` (about `width` characters, cut at word boundaries) holding
     the most words whose index term is in `wanted`, as HTML: escaped, matches in <mark>.
     None when no word matches. Cheaper than re-running the index analyzer over the record."""
-    spans = [(m.start(), m.end()) for m in _TOKEN.finditer(text) if stem(m.group().lower()) in wanted]
+    starts = {w[:4] for w in wanted}  # a word's stem starts as the word does: stem only the candidates
+    spans = [(m.start(), m.end()) for m in _TOKEN.finditer(text)
+             if fold(m.group()[:6].lower())[:4] in starts and stem(m.group().lower()) in wanted]
     if not spans:
         return None
     best, best_count = 0, 0
