@@ -310,6 +310,8 @@ def _print_result(result: Any, show_facets: bool = True) -> None:
 @click.option("--theme", type=TEXT, help="Only practices with this theme (slug, label or synonym).")
 @click.option("--country", type=TEXT, help="Only practices in this country (NUTS country code, e.g. FR, UK).")
 @click.option("--year-from", type=int, help="Only practices that started in or after this year.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text", show_default=True,
+              help="How to print the hits (--json is the same as --format json).")
 @click.option("--limit", default=10, show_default=True, type=int, callback=positive_int,
               help="Number of hits to show.")
 @workshops_option
@@ -317,7 +319,7 @@ def _print_result(result: Any, show_facets: bool = True) -> None:
 @json_option
 @handle_errors
 def search(query: tuple[str, ...], region: str | None, theme: str | None, country: str | None,
-           year_from: int | None, limit: int, workshops_dir: Path, index: Path, as_json: bool) -> None:
+           year_from: int | None, fmt: str, limit: int, workshops_dir: Path, index: Path, as_json: bool) -> None:
     """Search the practices: ranked hits with highlights, why each matched, and facet counts.
 
     QUERY is free text in any pilot-region language; "quoted phrases", -excluded words and
@@ -330,8 +332,12 @@ def search(query: tuple[str, ...], region: str | None, theme: str | None, countr
         raise click.UsageError(f"no such option: {mistyped.split('=')[0]}")
     result = run_search(" ".join(query), region=region, theme=theme, country=country, year_from=year_from,
                         limit=limit, index=index, workshops=workshops_dir)
-    if as_json:
+    if as_json or fmt == "json":
         echo_json(result.to_dict())
+    elif fmt == "csv":
+        from kb.corpus.export import HIT_COLUMNS, hit_rows, to_csv
+
+        click.echo(to_csv(hit_rows(result.hits), HIT_COLUMNS), nl=False)
     else:
         _print_result(result)
 
@@ -570,13 +576,26 @@ def report(regions: tuple[str, ...], all_pilots: bool, out_dir: Path, jobs: int,
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
 @click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path),
               help="File to write (default: standard output).")
+@click.option("--region", type=TEXT, help="Only practices of this region (slug, NUTS code or name).")
+@click.option("--theme", type=TEXT, help="Only practices with this theme (slug, label or synonym).")
+@click.option("--query", type=QUERY, help="Only practices matching this search (needs the index).")
 @practices_option
+@index_option
 @handle_errors
-def export(fmt: str, out_file: Path | None, practices: Path) -> None:
-    """One row per practice with every front-matter field and the themes as 0/1 columns."""
+def export(fmt: str, out_file: Path | None, region: str | None, theme: str | None, query: str | None,
+           practices: Path, index: Path) -> None:
+    """One row per practice with every front-matter field, the summary, and the themes as 0/1 columns."""
     from kb.corpus.export import rows, to_csv, to_json
+    from kb.search.index import MAX_LIMIT, make_filters
 
-    table = rows(practices)
+    filters = make_filters(region, theme)
+    ids = None
+    if query:
+        from kb.api import open_index
+
+        found = open_index(index).search(query, filters, MAX_LIMIT, highlights=False)
+        ids = {h.id for h in found.hits}
+    table = rows(practices, filters.region, filters.theme, ids)
     text = to_csv(table) if fmt == "csv" else to_json(table)
     if out_file is None:
         click.echo(text, nl=False)

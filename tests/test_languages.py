@@ -120,3 +120,33 @@ def test_excluded_words_work_from_the_shell(real_index: Path) -> None:
     assert hits and not any("cluster" in (h["title"] + h["summary"]).lower() for h in hits)
     bad = runner.invoke(cli, ["search", "--limt", "5", "governance", "--index", str(real_index)])
     assert bad.exit_code == 2 and "no such option: --limt" in bad.output
+
+
+def test_search_hits_export_as_csv_that_pandas_reads_back(real_index: Path) -> None:
+    import io
+
+    import pandas as pd
+
+    out = CliRunner().invoke(cli, ["search", "Kohleregionen", "--format", "csv", "--limit", "5", "--index",
+                                   str(real_index)])
+    assert out.exit_code == 0, out.output
+    frame = pd.read_csv(io.StringIO(out.output))
+    assert list(frame["rank"]) == [1, 2, 3, 4, 5] and frame["rank"].dtype.kind == "i"
+    assert frame["score"].dtype.kind == "f" and frame["themes"].str.contains("just-transition").all()
+    empty = CliRunner().invoke(cli, ["search", "qqqxxzzz", "--format", "csv", "--index", str(real_index)])
+    assert empty.exit_code == 0 and empty.output.startswith("rank,id,title")
+
+
+def test_export_a_region_a_theme_or_a_search(real_index: Path) -> None:
+    import io
+
+    import pandas as pd
+
+    runner = CliRunner()
+    saxony = pd.read_csv(io.StringIO(runner.invoke(cli, ["export", "--region", "Sachsen"]).output))
+    assert len(saxony) >= 5 and set(saxony["region"]) == {"saxony"} and saxony["summary"].str.len().min() > 40
+    monitoring = pd.read_csv(io.StringIO(runner.invoke(cli, ["export", "--theme", "monitoring"]).output))
+    assert (monitoring["theme_monitoring-evaluation"] == 1).all()
+    found = runner.invoke(cli, ["export", "--query", "Kohleregionen", "--index", str(real_index)])
+    coal = pd.read_csv(io.StringIO(found.output))
+    assert 0 < len(coal) < len(monitoring) + 200 and (coal["theme_just-transition"] == 1).mean() > 0.5
