@@ -184,11 +184,13 @@ def test_incremental_update_matches_a_full_rebuild(corpus: Path, tmp_path: Path)
     from kb.search.build import read_documents
 
     assert read_documents(inc)[1] == read_documents(full)[1]
-    import json
+    from kb.search.build import read_lexicon
 
-    lex_inc = json.loads((Path(read_stamp(inc).path) / "lexicon.json").read_text())
-    lex_full = json.loads((Path(read_stamp(full).path) / "lexicon.json").read_text())
-    assert lex_inc == lex_full
+    assert read_lexicon(Path(read_stamp(inc).path)) == read_lexicon(Path(read_stamp(full).path))
+    # The edit wrote deltas beside the shared files, not every record again.
+    generation = Path(read_stamp(inc).path)
+    assert (generation / "documents.delta.json").exists() and (generation / "lexicon.delta.json").exists()
+    assert (generation / "documents.json").stat().st_nlink >= 1
 
 
 def test_touching_a_file_without_changing_it_changes_nothing(corpus: Path, tmp_path: Path) -> None:
@@ -372,3 +374,31 @@ def test_a_generation_altered_in_place_is_rebuilt_not_a_traceback(corpus: Path, 
     assert info.mode == "full" and "does not match its checksum" in info.repaired
     assert "fx-saxony-monitoring-dashboard" in ids_for(index, "monitoring dashboard")
     assert verify(index, full=True) == []
+
+
+@pytest.mark.parametrize("compact_at", [1000, 2])
+def test_successive_incremental_updates_match_a_full_rebuild(corpus: Path, tmp_path: Path, compact_at: int,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Deltas accumulate over several updates, or (a low threshold) are folded into the files."""
+    from kb.search import build as build_module
+    from kb.search.build import read_documents, read_lexicon
+
+    monkeypatch.setattr(build_module, "COMPACT_AT", compact_at)
+    inc = tmp_path / "inc"
+    build_index(corpus, inc)
+    record = corpus / "saxony" / "fx-saxony-monitoring-dashboard.md"
+    said = "steering committee reviews"
+    for word in ("regional parliament", "state audit office", "citizens panel"):
+        _edit(record, said, f"{word} reviews")
+        said = f"{word} reviews"
+        assert build_index(corpus, inc).mode == "incremental"
+    (corpus / "hauts-de-france" / "fx-hdf-mining-basin.md").unlink()
+    assert build_index(corpus, inc).deleted == 1
+    full = tmp_path / "full"
+    build_index(corpus, full)
+    assert read_documents(inc)[1] == read_documents(full)[1]
+    assert read_lexicon(Path(read_stamp(inc).path)) == read_lexicon(Path(read_stamp(full).path))
+    for query in ("citizens panel", "regional parliament", "mining basin"):
+        assert ids_for(inc, query) == ids_for(full, query), query
+    deltas = list(Path(read_stamp(inc).path).glob("*.delta.json"))
+    assert (deltas == []) == (compact_at == 2)

@@ -43,6 +43,13 @@ DOCUMENTS = "documents.json"
 MANIFEST = "manifest.json"
 CHECKSUMS = "checksums.json"
 """Size and sha256 of every file of a generation but the manifest: what `verify` checks."""
+DELTA = ".delta"
+"""An incremental build leaves documents.json, lexicon.json and manifest.json as they were (hard
+links shared with the previous generation) and writes what changed beside each, in
+`<name>.delta.json`: a one-record edit then writes a few kilobytes, not every record again.
+Readers apply the delta; once a delta holds more than COMPACT_AT entries, the build writes the
+whole file anew and no delta."""
+COMPACT_AT = 1000
 SCHEMA_VERSION = 9
 KEEP_GENERATIONS = 2
 # What reading a generation whose files were altered in place raises (not OSError: a full disk
@@ -239,7 +246,7 @@ def _checksums(folder: Path, previous: Path | None = None) -> dict[str, list[Any
             known = {}
     out: dict[str, list[Any]] = {}
     for entry in sorted(os.scandir(folder), key=lambda e: e.name):
-        if entry.name in (CHECKSUMS, MANIFEST) or not entry.is_file(follow_symlinks=False):
+        if entry.name in (CHECKSUMS, MANIFEST, _delta(MANIFEST)) or not entry.is_file(follow_symlinks=False):
             continue
         st = entry.stat(follow_symlinks=False)
         reuse = known.get(entry.name)
@@ -252,6 +259,54 @@ def _checksums(folder: Path, previous: Path | None = None) -> dict[str, list[Any
                 pass
         out[entry.name] = [st.st_size, _sha256(Path(entry.path))]
     return out
+
+
+def _delta(name: str) -> str:
+    return name.replace(".json", DELTA + ".json")
+
+
+def _read_delta(folder: Path, name: str) -> dict[str, Any]:
+    """The delta beside `name` ({} when the generation has none)."""
+    path = folder / _delta(name)
+    return _read_mapping(path) if path.exists() else {}
+
+
+def read_all_documents(folder: Path) -> dict[str, dict[str, Any]]:
+    """Every stored document of a generation folder, by id: documents.json with its delta applied."""
+    with open(folder / DOCUMENTS, encoding="utf-8") as fh:
+        docs = {d["id"]: d for d in json.load(fh)}
+    delta = _read_delta(folder, DOCUMENTS)
+    for pid in delta.get("removed", []):
+        docs.pop(pid, None)
+    docs.update(delta.get("set", {}))
+    return docs
+
+
+def read_lexicon(folder: Path) -> dict[str, int]:
+    """The typo vocabulary of a generation folder: lexicon.json with its delta applied."""
+    words = _read_mapping(folder / LEXICON)
+    for word, change in _read_delta(folder, LEXICON).items():
+        count = words.get(word, 0) + change
+        if count > 0:
+            words[word] = count
+        else:
+            words.pop(word, None)
+    return words
+
+
+def _read_manifest(folder: Path) -> dict[str, Any]:
+    """manifest.json with its delta applied (a file entry of None is a deleted file)."""
+    manifest = _read_mapping(folder / MANIFEST)
+    delta = _read_delta(folder, MANIFEST)
+    if delta:
+        files = dict(manifest.get("files") or {})
+        for rel, entry in (delta.get("files") or {}).items():
+            if entry is None:
+                files.pop(rel, None)
+            else:
+                files[rel] = entry
+        manifest = {**manifest, "files": files}
+    return manifest
 
 
 def _read_mapping(path: Path) -> dict[str, Any]:
@@ -339,12 +394,12 @@ def _new_build_id() -> tuple[dt.datetime, str]:
     return now, f"{now:%Y%m%dT%H%M%S.%fZ}-{secrets.token_hex(3)}"
 
 
-def _publish(tmp: Path, gens: Path, index_dir: Path, info: IndexInfo, stored: list[dict[str, Any]],
-             words: dict[str, int], manifest: dict[str, Any], previous: Path | None = None) -> IndexInfo:
-    """Stamp a finished build folder, move it among the generations and swap the link to it."""
-    write_json(tmp / LEXICON, words)
-    write_json(tmp / DOCUMENTS, stored)
-    write_json(tmp / MANIFEST, manifest)
+def _publish(tmp: Path, gens: Path, index_dir: Path, info: IndexInfo, files: dict[str, Any],
+             previous: Path | None = None) -> IndexInfo:
+    """Write the generation's own files (`files`: name -> JSON data), stamp the finished build
+    folder, move it among the generations and swap the link to it."""
+    for name, data in files.items():
+        write_json(tmp / name, data)
     write_json(tmp / STAMP, {k: v for k, v in asdict(info).items() if k != "path"})
     write_json(tmp / CHECKSUMS, _checksums(tmp, previous))
     fsync_dir(tmp)
@@ -405,9 +460,8 @@ def _previous_manifest(index_dir: Path, root: Path) -> dict[str, Any] | None:
     try:
         real = resolve(index_dir)
         stamp = read_stamp(index_dir)
-        with open(real / MANIFEST, encoding="utf-8") as fh:
-            manifest = json.load(fh)
-    except (KBError, OSError, ValueError, TypeError):
+        manifest = _read_manifest(real)
+    except (KBError, OSError, ValueError, TypeError, AttributeError):
         return None
     if (stamp.schema_version != SCHEMA_VERSION or not isinstance(manifest, dict)
             or manifest.get("root") != str(root.resolve()) or not isinstance(manifest.get("files"), dict)):
@@ -439,30 +493,54 @@ def _full_build(root: Path, index_dir: Path, gens: Path, progress: Progress | No
     info = IndexInfo(build_id=build_id, corpus_hash=corpus.digest, built_at=now.isoformat(timespec="seconds"),
                      records=len(stored), kb_version=__version__, schema_version=SCHEMA_VERSION,
                      mode="full", added=len(stored))
-    return _publish(tmp, gens, index_dir, info, stored, dict(words), {"root": str(root.resolve()), "files": files})
+    return _publish(tmp, gens, index_dir, info, {LEXICON: dict(words), DOCUMENTS: stored,
+                                                 MANIFEST: {"root": str(root.resolve()), "files": files}})
+
+
+def _scan(root: Path) -> dict[str, tuple[str, dict[str, int] | None]]:
+    """Every record file under `root` (as `record_files` finds them) by its relative path, with
+    its stat entry (None when it cannot be read): one walk, no Path arithmetic per file."""
+    out: dict[str, tuple[str, dict[str, int] | None]] = {}
+    if not root.is_dir():
+        return out
+    base = str(root)
+    for folder, dirs, names in os.walk(base, followlinks=True):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        rel_folder = os.path.relpath(folder, base)
+        prefix = "" if rel_folder == "." else rel_folder.replace(os.sep, "/") + "/"
+        for name in names:
+            if not name.endswith(".md") or name.startswith("."):
+                continue
+            full = os.path.join(folder, name)
+            try:
+                st = os.stat(full)
+                entry: dict[str, int] | None = {"mtime_ns": st.st_mtime_ns, "size": st.st_size, "ino": st.st_ino,
+                                                "ctime_ns": st.st_ctime_ns}
+            except OSError:
+                entry = None
+            out[prefix + name] = (full, entry)
+    return out
 
 
 def _update(root: Path, index_dir: Path, gens: Path, previous: dict[str, Any],
             progress: Progress | None) -> IndexInfo:
-    """Re-index only what changed since the current generation, into a copy of it."""
-    from kb.corpus.records import check_file, digest_of, record_files
+    """Re-index only what changed since the current generation, into a copy of it that shares
+    every unchanged file (see DELTA)."""
+    from kb.corpus.records import check_file, digest_of
     from kb.errors import CorpusError, Problem
 
     old_files: dict[str, Any] = previous["files"]
     now_files: dict[str, Any] = {}
     changed: list[tuple[str, Path]] = []
     restamped = False
-    for path in record_files(root) if root.is_dir() else []:
-        rel = path.relative_to(root).as_posix()
-        try:
-            now = _stat_entry(path)
-        except OSError:
-            now = {"mtime_ns": 0, "size": -1, "ino": 0, "ctime_ns": 0}
+    for rel, (name, now) in sorted(_scan(root).items()):
+        now = now or {"mtime_ns": 0, "size": -1, "ino": 0, "ctime_ns": 0}
         old = old_files.get(rel)
         if isinstance(old, dict) and _same_file(old, now):
             now_files[rel] = old
             continue
         now_files[rel] = now
+        path = Path(name)
         if isinstance(old, dict) and now["size"] == old.get("size") and path.is_file():
             # Times or inode changed (a checkout, a copy, a restored mtime): the content decides.
             try:
@@ -499,51 +577,75 @@ def _update(root: Path, index_dir: Path, gens: Path, previous: dict[str, Any],
     replaced = {old_files[rel]["id"] for rel in fresh if rel in old_files}
     added = {p.id for rel, p in fresh.items() if rel not in old_files}
     current = read_stamp(index_dir)
+    real = resolve(index_dir)
+    manifest_changes = {rel: entry for rel, entry in now_files.items() if old_files.get(rel) != entry}
+    manifest_changes.update({rel: None for rel in old_files if rel not in now_files})
     if not fresh and not removed:
         if restamped:
             # Same content under new file times: remember them, so the next run need not hash again.
-            manifest_now = json.dumps({**previous, "files": now_files}, ensure_ascii=False)
-            write_atomic(resolve(index_dir) / MANIFEST, manifest_now)
+            delta = _read_delta(real, MANIFEST)
+            files = {**(delta.get("files") or {}), **manifest_changes}
+            write_atomic(real / _delta(MANIFEST), json.dumps({"files": files}, ensure_ascii=False))
         return IndexInfo(**{**asdict(current), "mode": "unchanged", "added": 0, "changed": 0, "deleted": 0})
     now, build_id = _new_build_id()
     tmp = gens / f".tmp-{build_id}"
     with _unfinished(tmp):
         # Hard links, not copies: Whoosh never rewrites a segment file in place (a commit
         # writes new files and a new table of contents), so both generations can share them.
-        # Our own JSON files are unlinked before being written anew.
-        shutil.copytree(resolve(index_dir), tmp, copy_function=_link_or_copy)
-        for name in (STAMP, DOCUMENTS, LEXICON, MANIFEST, CHECKSUMS):
+        # Our own files that change are unlinked before being written anew.
+        shutil.copytree(real, tmp, copy_function=_link_or_copy)
+        for name in (STAMP, CHECKSUMS, _delta(DOCUMENTS), _delta(LEXICON), _delta(MANIFEST)):
             (tmp / name).unlink(missing_ok=True)
         from whoosh import index as whoosh_index
 
-        with open(resolve(index_dir) / DOCUMENTS, encoding="utf-8") as fh:
-            stored = {d["id"]: d for d in json.load(fh)}
-        with open(resolve(index_dir) / LEXICON, encoding="utf-8") as fh:
-            words: Counter[str] = Counter(json.load(fh))
+        doc_delta = _read_delta(real, DOCUMENTS)
+        doc_set: dict[str, Any] = dict(doc_delta.get("set") or {})
+        doc_removed: set[str] = set(doc_delta.get("removed") or [])
+        words: Counter[str] = Counter(_read_delta(real, LEXICON))
         ix = whoosh_index.open_dir(str(tmp))
         gone = removed | replaced | {p.id for p in fresh.values()}
-        with ix.searcher() as searcher:
-            for pid in gone:
-                doc = searcher.document(id=pid)
-                if doc is not None:
-                    words.subtract(doc_words(doc))
         with _writing(ix) as writer:
+            with writer.searcher() as searcher:
+                for pid in gone:
+                    doc = searcher.document(id=pid)
+                    if doc is not None:
+                        words.subtract(doc_words(doc))
             for pid in gone:
                 writer.delete_by_term("id", pid)
-                stored.pop(pid, None)
+                doc_set.pop(pid, None)
+                doc_removed.add(pid)
             total = len(fresh)
             for n, practice in enumerate(fresh.values(), 1):
-                stored[practice.id] = _add(writer, practice, words)
+                doc_set[practice.id] = _add(writer, practice, words)
+                doc_removed.discard(practice.id)
                 if progress:
                     progress(n, total)
+        records = current.records + len(added) - len(removed - replaced)
+        manifest_delta = {**(_read_delta(real, MANIFEST).get("files") or {}), **manifest_changes}
+        word_changes = {w: c for w, c in words.items() if c}
+        if max(len(doc_set) + len(doc_removed), len(manifest_delta), len(word_changes)) > COMPACT_AT:
+            # The deltas have grown: write the whole files anew (and no delta).
+            for name in (DOCUMENTS, LEXICON, MANIFEST):
+                (tmp / name).unlink(missing_ok=True)
+            docs = read_all_documents(real)
+            for pid in doc_removed:
+                docs.pop(pid, None)
+            docs.update(doc_set)
+            lexicon = read_lexicon(real)
+            for word, change in words.items():
+                lexicon[word] = lexicon.get(word, 0) + change
+            files = {DOCUMENTS: sorted(docs.values(), key=lambda d: d["id"]),
+                     LEXICON: {w: c for w, c in lexicon.items() if c > 0},
+                     MANIFEST: {"root": str(root.resolve()), "files": now_files}}
+        else:
+            files = {_delta(DOCUMENTS): {"set": doc_set, "removed": sorted(doc_removed)},
+                     _delta(LEXICON): word_changes,
+                     _delta(MANIFEST): {"files": manifest_delta}}
     digest = digest_of((rel, entry["sha256"]) for rel, entry in now_files.items())
     info = IndexInfo(build_id=build_id, corpus_hash=digest, built_at=now.isoformat(timespec="seconds"),
-                     records=len(stored), kb_version=__version__, schema_version=SCHEMA_VERSION,
+                     records=records, kb_version=__version__, schema_version=SCHEMA_VERSION,
                      mode="incremental", added=len(added), changed=len(replaced), deleted=len(removed - replaced))
-    lexicon_now = {w: c for w, c in words.items() if c > 0}
-    manifest = {"root": str(root.resolve()), "files": now_files}
-    return _publish(tmp, gens, index_dir, info, sorted(stored.values(), key=lambda d: d["id"]), lexicon_now,
-                    manifest, previous=resolve(index_dir))
+    return _publish(tmp, gens, index_dir, info, files, previous=real)
 
 
 def resolve(index_dir: Path) -> Path:
@@ -564,10 +666,9 @@ def read_documents(index_dir: Path) -> tuple[IndexInfo, list[PracticeSummary]]:
         raise IndexOutdated(str(index_dir), info.schema_version)
     check_sound(index_dir)
     try:
-        with open(real / DOCUMENTS, encoding="utf-8") as fh:
-            docs = json.load(fh)
+        docs = read_all_documents(real).values()
         return info, sorted((PracticeSummary.from_stored(d) for d in docs), key=lambda d: d.id)
-    except (ValueError, TypeError, KeyError) as exc:
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
         raise IndexDamaged(str(index_dir), f"{DOCUMENTS} cannot be read ({exc.__class__.__name__})") from exc
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import difflib
 import functools
 import html
-import json
 import os
 import pickle
 import re
@@ -27,7 +26,7 @@ from kb.errors import IndexDamaged, IndexOutdated, NotFound, UsageError
 from kb.reference.regions import regions, resolve_country, resolve_region
 from kb.reference.themes import resolve_theme, themes
 from kb.search.analyzer import stem, terms
-from kb.search.build import LEXICON, SCHEMA_VERSION, IndexInfo, check_sound, read_stamp, resolve
+from kb.search.build import SCHEMA_VERSION, IndexInfo, check_sound, read_lexicon, read_stamp, resolve
 from kb.search.query import ParsedQuery, parse
 from kb.text import fold
 
@@ -220,8 +219,7 @@ class Index:
         check_sound(self.path)
         try:
             self._ix = whoosh_index.open_dir(str(self.generation))
-            with open(self.generation / LEXICON, encoding="utf-8") as fh:
-                self.lexicon: dict[str, int] = json.load(fh)
+            self.lexicon: dict[str, int] = read_lexicon(self.generation)
             self._searcher = self._ix.searcher()
         except (*_DAMAGE, ValueError, KeyError, TypeError, IndexError, whoosh_index.IndexError) as exc:
             raise IndexDamaged(str(self.path), f"{type(exc).__name__} while opening it") from exc
