@@ -150,3 +150,25 @@ def test_export_a_region_a_theme_or_a_search(real_index: Path) -> None:
     found = runner.invoke(cli, ["export", "--query", "Kohleregionen", "--index", str(real_index)])
     coal = pd.read_csv(io.StringIO(found.output))
     assert 0 < len(coal) < len(monitoring) + 200 and (coal["theme_just-transition"] == 1).mean() > 0.5
+
+
+def test_original_titles_are_stemmed_in_their_own_language() -> None:
+    from kb.search.analyzer import native_analyzer
+    from kb.search.languages import native_term, record_language
+
+    terms = [t.text for t in native_analyzer()("de Förderung von Clustern")]
+    assert terms[0] == "de:forder" and "de:clust" in terms
+    assert native_term("de", "forderungen") == "de:forder"  # the same stem in any inflection
+    assert native_term("sl", "spremljanje") == "sl:spremljanje"  # no Slovenian stemmer: folded only
+    assert record_language(("DE",), ("DED2",)) == "de" and record_language(("BE",), ("BE31",)) == "fr"
+    assert record_language(("BE",), ("BE21",)) == "nl" and record_language(("DE", "FR"), ()) == ""
+
+
+def test_an_inflected_word_finds_the_original_title_it_stems_to(ix: Index) -> None:
+    result = ix.search("Fachkräfteallianzen", limit=3)  # two letters from the title's word: no typo fix
+    assert result.hits and result.hits[0].id == "hanover-fachkraefteallianz-skills-alliance"
+    assert result.hits[0].why == ['"Fachkräfteallianzen" in original title']
+
+
+def test_a_word_the_index_lacks_does_not_hide_the_common_words(ix: Index) -> None:
+    assert ix.search("qqqzz governance").total == ix.search("governance").total > 0

@@ -57,6 +57,36 @@ class TermFilter(Filter):
                 yield t
 
 
+class NativeFilter(Filter):
+    """The analysis of a record's original-language title: the field's text starts with the
+    language's code ("de Förderung von Clustern"); every later word is folded and stemmed with
+    that language's Snowball stemmer and indexed as "de:forder", so that a German query word
+    meets a German title word in any inflection, and never a word of another language."""
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self)
+
+    def __call__(self, tokens):  # type: ignore[no-untyped-def]
+        from kb.search.languages import native_term
+
+        lang = None
+        pos = -1
+        for t in tokens:
+            if lang is None:
+                lang = t.text.lower()
+                continue
+            pos += 1
+            t.text = native_term(lang, fold(t.text))
+            if t.positions:
+                t.pos = pos
+            yield t
+
+
+def native_analyzer():  # type: ignore[no-untyped-def]
+    """Return the analyzer of the original-language title field (see NativeFilter)."""
+    return RegexTokenizer() | NativeFilter()
+
+
 def analyzer():  # type: ignore[no-untyped-def]
     """Return the analyzer of every text field."""
     return RegexTokenizer() | TermFilter()

@@ -31,6 +31,7 @@ from kb.corpus.records import Practice, load_corpus
 from kb.corpus.summary import PracticeSummary
 from kb.errors import IndexBusy, IndexDamaged, IndexMissing, IndexOutdated, IndexPathTaken, KBError
 from kb.files import exclusive_lock, fsync_dir, write_atomic, write_json
+from kb.search.languages import record_language
 from kb.text import WORD, americanise, plain_text, words
 from kb.yamlio import display_path
 
@@ -50,7 +51,7 @@ links shared with the previous generation) and writes what changed beside each, 
 Readers apply the delta; once a delta holds more than COMPACT_AT entries, the build writes the
 whole file anew and no delta."""
 COMPACT_AT = 1000
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 KEEP_GENERATIONS = 2
 # What reading a generation whose files were altered in place raises (not OSError: a full disk
 # or a missing permission is the user's to fix, not a reason to rebuild).
@@ -62,13 +63,14 @@ def schema() -> Schema:
     """Return the index schema (stored fields are what search results show)."""
     from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
-    from kb.search.analyzer import analyzer
+    from kb.search.analyzer import analyzer, native_analyzer
 
     text = analyzer()
     return Schema(
         id=ID(stored=True, unique=True),
         title=TEXT(analyzer=text, stored=True, field_boost=3.0),
         original_title=TEXT(analyzer=text, stored=True, field_boost=2.0),
+        native=TEXT(analyzer=native_analyzer(), field_boost=2.0),
         body=TEXT(analyzer=text, stored=True),
         lead_organisation=STORED(),
         region=ID(stored=True),
@@ -120,6 +122,8 @@ def document(p: Practice) -> dict:
         "id": p.id,
         "title": p.title,
         "original_title": p.original_title or "",
+        "native": f"{lang} {p.original_title}" if p.original_title and (lang := record_language(p.countries, p.nuts))
+        else "",
         "body": plain_text(p.body),
         "lead_organisation": p.lead_organisation,
         "region": p.region,

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import index as whoosh_index
-from whoosh.query import And, AndMaybe, AndNot, Every, NumericRange, Or, Phrase, Prefix, Query, Term
+from whoosh.query import And, AndMaybe, AndNot, Every, NullQuery, NumericRange, Or, Phrase, Prefix, Query, Term
 from whoosh.reading import TermNotFound
 
 from kb.corpus.summary import PracticeSummary
@@ -27,6 +27,7 @@ from kb.reference.regions import regions, resolve_country, resolve_region
 from kb.reference.themes import resolve_theme, themes
 from kb.search.analyzer import stem, terms
 from kb.search.build import SCHEMA_VERSION, IndexInfo, check_sound, read_lexicon, read_stamp, resolve
+from kb.search.languages import native_term
 from kb.search.query import ParsedQuery, parse
 from kb.text import fold
 
@@ -221,11 +222,20 @@ class Index:
             self._ix = whoosh_index.open_dir(str(self.generation))
             self.lexicon: dict[str, int] = read_lexicon(self.generation)
             self._searcher = self._ix.searcher()
+            self.native_languages = self._native_languages()
         except (*_DAMAGE, ValueError, KeyError, TypeError, IndexError, whoosh_index.IndexError) as exc:
             raise IndexDamaged(str(self.path), f"{type(exc).__name__} while opening it") from exc
         self._lock = threading.Lock()
         self._documents: list[PracticeSummary] | None = None
         self._facets: dict[int, tuple[tuple[str, ...], ...]] | None = None
+
+    def _native_languages(self) -> tuple[str, ...]:
+        """The languages of the original-language titles in the index (their terms' prefixes)."""
+        found: set[str] = set()
+        for term in self._searcher.reader().lexicon("native"):
+            text = term.decode() if isinstance(term, bytes) else term
+            found.add(text.split(":", 1)[0])
+        return tuple(sorted(found))
 
     def close(self) -> None:
         self._searcher.close()
@@ -262,24 +272,34 @@ class Index:
         def is_common(t: str) -> bool:
             return n_docs >= 50 and self._searcher.doc_frequency("body", t) > COMMON_SHARE * n_docs
 
-        def text_terms(word: str, reason: str) -> None:
+        def text_terms(word: str, reason: str, native: bool = True) -> None:
             t = stem(word)
             if not t:
                 return
-            for f in TEXT_FIELDS:
+            # Only terms the index holds: a word it does not know must not make the query
+            # require a match that cannot happen (then its common words select, not just rank).
+            present = [f for f in TEXT_FIELDS if self._searcher.doc_frequency(f, t)]
+            for f in present:
                 origins.setdefault((f, t), reason)
-            (common if is_common(t) else rare).extend(Term(f, t) for f in TEXT_FIELDS)
+            (common if is_common(t) else rare).extend(Term(f, t) for f in present)
+            for lang in self.native_languages if native else ():  # original titles, in their own language
+                nt = native_term(lang, word)
+                if self._searcher.doc_frequency("native", nt):
+                    origins.setdefault(("native", nt), reason)
+                    rare.append(Term("native", nt))
 
         fixed = dict((b, a) for a, b in pq.corrections)
         for w in pq.words:
             said = pq.typed_as(w)
             if w in fixed:
-                reason = f'"{fixed[w]}" read as "{w}"'
+                reason = f'"{said}" read as "{w}"'
             elif said.lower() == w or fold(said) == w:
                 reason = f'"{said}"'
             else:
                 reason = f'"{said}" (as "{w}")'
-            text_terms(w, reason)
+            # A word as typed is also looked for in original-language titles; a translation or a
+            # part of a compound is not ("regioner" of kolregioner is no Swedish title's subject).
+            text_terms(w, reason, native=fold(said) == w)
         for phrase in pq.phrases:
             seq = [t for t in (stem(w) for w in phrase) if t]
             if len(seq) > 1:
@@ -338,9 +358,11 @@ class Index:
         pq = parse(text, self.lexicon)
         query, origins = self._build(pq)
         notes = list(pq.notes)
-        if query is None:
+        if query is None and pq.is_empty:
             query = Every()
             notes.append("no search words: listing every practice that the filters allow")
+        elif query is None:
+            query = NullQuery  # words, none of which the index holds: nothing matches
         result = self._run(pq.text, query, origins, filters, limit, highlights, notes,
                            [f'"{a}" read as "{b}"' for a, b in pq.corrections],
                            prefer=frozenset(m.slug for m in pq.regions))
@@ -471,7 +493,8 @@ class Index:
                 why[reason].add(fieldname)
         reasons = []
         for reason, fields in sorted(why.items()):
-            where = sorted(f.replace("_", " ") for f in fields if f not in ("themes", "regions"))
+            where = sorted({"original title" if f == "native" else f.replace("_", " ") for f in fields
+                            if f not in ("themes", "regions")})
             reasons.append(f"{reason} in {', '.join(where)}" if where else reason)
         reasons += [f"filter {f}" for f in filters.describe()]
         snippets: list[str] = []

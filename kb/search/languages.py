@@ -18,8 +18,11 @@ from kb.text import americanise, words
 
 LANGUAGES = ("de", "fr", "it", "es", "sv", "fi", "lt", "sl")
 SNOWBALL = {"en": "english", "de": "german", "fr": "french", "it": "italian", "es": "spanish", "sv": "swedish",
-            "fi": "finnish", "lt": "lithuanian"}
-"""The Snowball algorithm of each language that has one (Slovenian has none)."""
+            "fi": "finnish", "lt": "lithuanian", "nl": "dutch", "pt": "portuguese", "da": "danish",
+            "no": "norwegian", "hu": "hungarian", "ro": "romanian", "cs": "czech", "pl": "polish", "el": "greek",
+            "et": "estonian"}
+"""The Snowball algorithm of each language that has one (Slovenian, Slovak, Croatian, Latvian,
+Bulgarian and a few others have none: their words are only folded)."""
 LINKS = ("", "s", "es", "n", "en", "e", "er")
 """Linking elements a German or Swedish compound may put after its first part (Kohle-n-, Strategie-)."""
 MIN_PART = 3
@@ -108,3 +111,24 @@ def knows(lexicon: Mapping[str, int], vocabulary: frozenset[str]) -> Callable[[s
     def known(part: str) -> bool:
         return part in lexicon or part in vocabulary or bool(translate(part)) or part in _tables()[0]
     return known
+
+
+def record_language(countries: tuple[str, ...], nuts: tuple[str, ...]) -> str:
+    """The language a record's original title is most likely in: its country's (countries.yaml),
+    or a part's of that country (Flanders is Dutch-speaking); "" when unknown or several."""
+    from kb.reference.regions import countries as country_table
+
+    found = set()
+    for code in countries:
+        row = country_table().get(code, {})
+        by_part = row.get("languages_by_nuts") or {}
+        parts = {lang for prefix, lang in by_part.items() for n in nuts if n.startswith(prefix)}
+        found |= parts or {row.get("language") or ""}
+    found.discard("")
+    return found.pop() if len(found) == 1 else ""
+
+
+def native_term(lang: str, word: str) -> str:
+    """The native-field term of a folded word in `lang`: "de:forder" (stemmed) or "sl:spremljanje"."""
+    stem = stemmer(lang)
+    return f"{lang}:{stem(word) if stem else word}"

@@ -187,6 +187,8 @@ def expand(tokens: list[Token], lexicon: Mapping[str, int]) -> Expansion:
             parts = (w,)
             if not english and w not in lexicon and w not in vocabulary_words():
                 parts = split_compound(w, known) or (w,)
+                if len(parts) > 1:
+                    found.append(w)  # the compound itself may stand in an original-language title
             for part in parts:
                 meaning = english if part == w else translate(part)
                 found += [part, *meaning]
