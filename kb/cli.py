@@ -62,20 +62,36 @@ def os_message(exc: OSError) -> str:
     return f"{where}: {what}" if where is not None else what
 
 
+def _home(name: str, relative: str = "") -> Callable[[], str]:
+    """A default evaluated when the command runs: a folder of the project (kb/home.py), so the
+    command works from any folder inside the project, or anywhere with $KB_HOME."""
+    def default() -> str:
+        from kb import home
+
+        try:
+            return str(getattr(home, name)(relative) if relative else getattr(home, name)())
+        except UsageError as exc:
+            raise click.UsageError(str(exc)) from None
+    return default
+
+
 def practices_option(f: Callable) -> Callable:
-    return click.option("--practices", "practices", default=DEFAULT_PRACTICES, show_default=True,
+    return click.option("--practices", "practices", default=_home("practices_dir"),
+                        show_default=f"{DEFAULT_PRACTICES} of the project, or $KB_PRACTICES",
                         type=click.Path(file_okay=False, path_type=Path),
                         help="Folder of practice records.")(f)
 
 
 def index_option(f: Callable) -> Callable:
-    return click.option("--index", "index", default=DEFAULT_INDEX, show_default=True,
+    return click.option("--index", "index", default=_home("index_dir"),
+                        show_default=f"{DEFAULT_INDEX} of the project, or $KB_INDEX",
                         type=click.Path(file_okay=False, path_type=Path),
                         help="Index folder (a link to the current build).")(f)
 
 
 def workshops_option(f: Callable) -> Callable:
-    return click.option("--workshops", "workshops_dir", default="workshops", show_default=True,
+    return click.option("--workshops", "workshops_dir", default=_home("workshops_dir"),
+                        show_default="workshops of the project, or $KB_WORKSHOPS",
                         type=click.Path(file_okay=False, path_type=Path),
                         help="Folder of workshop session records.")(f)
 
@@ -506,12 +522,13 @@ def funding(region: str, eligible_only: bool, as_json: bool) -> None:
 @cli.command()
 @click.argument("regions", nargs=-1, type=TEXT)
 @click.option("--all", "all_pilots", is_flag=True, help="The 12 pilot regions.")
-@click.option("--out", "out_dir", default="reports", show_default=True,
+@click.option("--out", "out_dir", default=_home("in_root", "reports"), show_default="reports of the project",
               type=click.Path(file_okay=False, path_type=Path), help="Folder for the HTML reports.")
 @click.option("--jobs", default=4, show_default=True, type=int, callback=positive_int,
               help="Reports rendered at once (kernel start-up is mostly waiting: 4 suits 2 cores).")
 @workshops_option
-@click.option("--notebook", default="notebooks/region_report.ipynb", show_default=True,
+@click.option("--notebook", default=_home("in_root", "notebooks/region_report.ipynb"),
+              show_default="notebooks/region_report.ipynb of the project",
               type=click.Path(dir_okay=False, exists=True, path_type=Path), help="The report notebook.")
 @click.option("--pdf", "pdf", is_flag=True,
               help="Also print each report to a PDF beside its HTML, with headless Chromium (Debian's chromium).")
@@ -695,9 +712,10 @@ def workshop() -> None:
               help="Practice ids to discuss, comma-separated (default: the best-evidenced of the theme).")
 @workshops_option
 @index_option
+@json_option
 @handle_errors
 def workshop_new(theme: str, region_list: str, date_text: str, facilitator: str, practice_list: str,
-                 workshops_dir: Path, index: Path) -> None:
+                 workshops_dir: Path, index: Path, as_json: bool) -> None:
     """Create a session record in the workshops folder."""
     from kb.reference.themes import resolve_theme
     from kb.search.build import read_documents
@@ -714,7 +732,79 @@ def workshop_new(theme: str, region_list: str, date_text: str, facilitator: str,
     if not chosen:
         chosen = suggest_practices(slug, read_documents(index)[1])
     path = new_session(workshops_dir, slug, _region_list(region_list), _date(date_text), chosen, facilitator or None)
-    click.echo(f"created {path} with {len(chosen)} practices: {', '.join(chosen)}")
+    if as_json:
+        echo_json({"file": str(path), "practices": chosen})
+    else:
+        click.echo(f"created {path} with {len(chosen)} practices: {', '.join(chosen)}")
+
+
+def _session_summary(path: Path) -> dict[str, Any]:
+    from kb.workshops.sessions import read_session
+
+    data, problems = read_session(path)
+    return {"file": str(path), "date": str(data.get("date", "")), "theme": data.get("theme"),
+            "regions": list(data.get("regions") or []), "practices": list(data.get("practices") or []),
+            "ratings": len(data.get("ratings") or []), "actions": len(data.get("actions") or []),
+            "problems": [str(p) for p in problems]}
+
+
+@workshop.command("list")
+@workshops_option
+@json_option
+@handle_errors
+def workshop_list(workshops_dir: Path, as_json: bool) -> None:
+    """The session records of the workshops folder: date, theme, regions, ratings, actions."""
+    from kb.workshops.sessions import session_files
+
+    rows = [_session_summary(p) for p in session_files(workshops_dir)]
+    if as_json:
+        echo_json(rows)
+        return
+    for row in rows:
+        flag = f"  [{len(row['problems'])} problem(s): kb workshop validate]" if row["problems"] else ""
+        click.echo(f"{row['date']}  {row['theme']}  {', '.join(row['regions'])}  "
+                   f"{row['ratings']} rating(s), {row['actions']} action(s)  {row['file']}{flag}")
+    click.echo(f"{len(rows)} session record(s) in {workshops_dir}")
+
+
+@workshop.command("show")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@json_option
+@handle_errors
+def workshop_show(file: Path, as_json: bool) -> None:
+    """One session record: participants, practices (with titles), ratings and actions."""
+    from kb.errors import SessionError
+    from kb.workshops.sessions import read_session
+
+    data, problems = read_session(file)
+    if problems:
+        raise SessionError(problems)
+    if as_json:
+        echo_json(data)
+        return
+    titles = {d.id: d.title for d in _documents_or_none()}
+    click.echo(f"{file}: {data['theme']} session on {data['date']}"
+               + (f", facilitated by {data['facilitator']}" if data.get("facilitator") else ""))
+    click.echo(f"regions: {', '.join(data['regions'])}")
+    for pid in data["practices"]:
+        click.echo(f"practice {pid}: {titles.get(pid, '(not in the index)')}")
+    for r in data.get("ratings") or []:
+        comment = f" - {r['comment']}" if r.get("comment") else ""
+        click.echo(f"rating {r['region']} -> {titles.get(r['practice'], r['practice'])}: {r['score']}/5{comment}")
+    for a in data.get("actions") or []:
+        click.echo(f"action {a['region']}: {a['text']} (owner {a['owner']}, due {a['due']})")
+
+
+def _documents_or_none() -> list[Any]:
+    from kb.errors import KBError
+    from kb.search.build import read_documents
+
+    try:
+        from kb.home import index_dir
+
+        return read_documents(index_dir())[1]
+    except KBError:
+        return []
 
 
 @workshop.command("rate")
@@ -723,14 +813,22 @@ def workshop_new(theme: str, region_list: str, date_text: str, facilitator: str,
 @click.option("--practice", required=True, type=TEXT, help="The practice id.")
 @click.option("--score", required=True, type=click.IntRange(1, 5), help="1 (not useful) to 5 (we want to adopt it).")
 @click.option("--comment", default=None, type=Text(multiline=True, limit=2000), help="A short comment.")
+@json_option
 @handle_errors
-def workshop_rate(file: Path, region: str, practice: str, score: int, comment: str | None) -> None:
-    """Record a region's rating of a practice (replaces its earlier rating of it)."""
+def workshop_rate(file: Path, region: str, practice: str, score: int, comment: str | None, as_json: bool) -> None:
+    """Record a region's rating of a practice (replaces its earlier rating of it, and says so)."""
     from kb.reference.regions import resolve_region
-    from kb.workshops.sessions import add_rating
+    from kb.workshops.sessions import rate
 
-    data = add_rating(file, resolve_region(region).slug, practice, score, comment)
-    click.echo(f"{file}: {len(data['ratings'])} rating(s)")
+    slug = resolve_region(region).slug
+    outcome = rate(file, slug, practice, score, comment)
+    if as_json:
+        echo_json({"file": str(file), "ratings": len(outcome.data["ratings"]), "replaced": outcome.replaced})
+        return
+    if outcome.replaced:
+        click.echo(f"{file}: replaced {slug}'s earlier rating of {practice} "
+                   f"({outcome.replaced.get('score')} -> {score})")
+    click.echo(f"{file}: {len(outcome.data['ratings'])} rating(s)")
 
 
 @workshop.command("action")
@@ -738,15 +836,19 @@ def workshop_rate(file: Path, region: str, practice: str, score: int, comment: s
 @click.option("--region", required=True, type=TEXT, help="The region that agreed the action.")
 @click.option("--text", "text", required=True, type=Text(multiline=True, limit=2000), help="What will be done.")
 @click.option("--owner", required=True, type=Text(limit=200), help="Who is responsible.")
-@click.option("--due", "due_text", required=True, type=TEXT, help="Due date, YYYY-MM-DD.")
+@click.option("--due", "due_text", required=True, type=TEXT, help="Due date, YYYY-MM-DD (not before the session).")
+@json_option
 @handle_errors
-def workshop_action(file: Path, region: str, text: str, owner: str, due_text: str) -> None:
+def workshop_action(file: Path, region: str, text: str, owner: str, due_text: str, as_json: bool) -> None:
     """Record an action a region agreed in the session."""
     from kb.reference.regions import resolve_region
     from kb.workshops.sessions import add_action
 
     data = add_action(file, resolve_region(region).slug, text, owner, _date(due_text, "due"))
-    click.echo(f"{file}: {len(data['actions'])} action(s)")
+    if as_json:
+        echo_json({"file": str(file), "actions": len(data["actions"])})
+    else:
+        click.echo(f"{file}: {len(data['actions'])} action(s)")
 
 
 @workshop.command("validate")
@@ -772,12 +874,14 @@ def workshop_validate(workshops_dir: Path, index: Path, as_json: bool) -> None:
 
 @workshop.command("pack")
 @click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
-@click.option("--out", "out_dir", default="reports/workshops", show_default=True,
+@click.option("--out", "out_dir", default=_home("in_root", "reports/workshops"),
+              show_default="reports/workshops of the project",
               type=click.Path(file_okay=False, path_type=Path), help="Folder for the pack.")
 @click.option("--start", default="09:30", show_default=True, callback=_clock_time,
               help="Start time of the session, HH:MM.")
 @click.option("--minutes", default=25, show_default=True, type=click.IntRange(5, 240), help="Minutes per practice.")
-@click.option("--notebook", default="notebooks/workshop.ipynb", show_default=True,
+@click.option("--notebook", default=_home("in_root", "notebooks/workshop.ipynb"),
+              show_default="notebooks/workshop.ipynb of the project",
               type=click.Path(dir_okay=False, exists=True, path_type=Path), help="The pack notebook.")
 @index_option
 @handle_errors

@@ -42,7 +42,8 @@ def test_rate_and_act(session: Path) -> None:
     add_rating(session, "saxony", PRACTICES[0], 4, "useful")
     add_rating(session, "wallonia", PRACTICES[0], 2)
     data = add_rating(session, "saxony", PRACTICES[0], 5, "changed our mind")
-    assert [(r["region"], r["score"]) for r in data["ratings"]] == [("wallonia", 2), ("saxony", 5)]
+    # A replaced rating keeps its place in the file.
+    assert [(r["region"], r["score"]) for r in data["ratings"]] == [("saxony", 5), ("wallonia", 2)]
     data = add_action(session, "lithuania", "Pilot a foresight panel", "MITA", dt.date(2027, 3, 31))
     assert data["actions"][0]["due"] == dt.date(2027, 3, 31)
     assert read_session(session)[1] == []
@@ -311,3 +312,80 @@ def test_mutated_records_never_raise_in_search_or_reports(tmp_path_factory: pyte
     feedback_for("saxony", folder, {PRACTICES[1]})
     feedback_for("wallonia", folder, set())
     assert len(skipped_sessions(folder)) == (1 if read_session(folder / "2026-03-01-fuzz.yaml")[1] else 0)
+
+
+def test_hand_comments_and_order_survive_ten_ratings(session: Path) -> None:
+    from kb.workshops.sessions import rate
+
+    text = session.read_text(encoding="utf-8")
+    text = text.replace("regions:", "# the three regions met in Lille\nregions:  # agreed in October")
+    session.write_text(text + "# notes from the room: bring the 2025 figures next time\n", encoding="utf-8")
+    for n in range(10):
+        outcome = rate(session, ["saxony", "wallonia"][n % 2], PRACTICES[n % 2], 1 + n % 5, f"round {n}")
+        assert (outcome.replaced is None) == (n < 2)
+    after = session.read_text(encoding="utf-8")
+    for comment in ("# the three regions met in Lille", "# agreed in October", "# notes from the room"):
+        assert comment in after, comment
+    assert after.index("date:") < after.index("theme:") < after.index("regions:")
+    assert read_session(session)[1] == []
+
+
+def test_a_replaced_rating_is_reported_with_its_old_score(session: Path) -> None:
+    from kb.workshops.sessions import rate
+
+    assert rate(session, "saxony", PRACTICES[0], 2, "first look").replaced is None
+    outcome = rate(session, "saxony", PRACTICES[0], 4)
+    assert outcome.replaced == {"region": "saxony", "practice": PRACTICES[0], "score": 2, "comment": "first look"}
+    assert [r["score"] for r in outcome.data["ratings"]] == [4]
+
+
+def test_an_action_due_before_the_session_is_refused(session: Path) -> None:
+    held = read_session(session)[0]["date"]
+    with pytest.raises(UsageError, match="is before the session"):
+        add_action(session, "saxony", "Write the plan", "SMWA", held - dt.timedelta(days=1))
+    assert add_action(session, "saxony", "Write the plan", "SMWA", held)["actions"][0]["due"] == held
+
+
+@pytest.mark.parametrize("comment", ["yes", "no", "on", "2026-01-01", "null", "line one\nline two: with a colon"])
+def test_text_that_yaml_would_read_as_something_else_stays_text(session: Path, comment: str) -> None:
+    add_rating(session, "saxony", PRACTICES[0], 3, comment)
+    owner = comment.splitlines()[0]  # an owner is one line
+    add_action(session, "saxony", comment, owner, read_session(session)[0]["date"])
+    data, problems = read_session(session)
+    assert problems == [] and data["ratings"][0]["comment"] == comment
+    assert data["actions"][0]["text"] == comment and data["actions"][0]["owner"] == owner
+
+
+def test_list_and_show_print_the_records(session: Path) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from kb.cli import cli
+
+    add_rating(session, "saxony", PRACTICES[0], 4, "useful")
+    runner = CliRunner()
+    listed = runner.invoke(cli, ["workshop", "list", "--workshops", str(session.parent), "--json"])
+    assert listed.exit_code == 0
+    (row,) = json.loads(listed.output)
+    assert row["ratings"] == 1 and row["regions"] == ["saxony", "wallonia", "lithuania"] and row["problems"] == []
+    shown = runner.invoke(cli, ["workshop", "show", str(session)])
+    assert shown.exit_code == 0 and "rating saxony" in shown.output and "4/5 - useful" in shown.output
+    rated = runner.invoke(cli, ["workshop", "rate", str(session), "--region", "saxony", "--practice", PRACTICES[0],
+                                "--score", "2", "--json"])
+    assert json.loads(rated.output)["replaced"]["score"] == 4
+
+
+def test_the_cli_finds_the_project_from_anywhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                 real_index: Path) -> None:
+    from click.testing import CliRunner
+
+    from kb.cli import cli
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("KB_INDEX", str(real_index))
+    found = CliRunner().invoke(cli, ["search", "cluster", "--limit", "1", "--json"])
+    assert found.exit_code == 0 and '"total"' in found.output
+    monkeypatch.setenv("KB_HOME", str(tmp_path / "nowhere"))
+    lost = CliRunner().invoke(cli, ["export"])
+    assert lost.exit_code == 2 and "KB_HOME=" in lost.output and "is not a folder" in lost.output

@@ -9,6 +9,7 @@ nothing, and a record that does not validate is never overwritten."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import logging
 import os
 import re
@@ -307,59 +308,125 @@ def new_session(folder: Path, theme: str, regions: list[str], date: dt.date, pra
     return path
 
 
-def _update(path: Path, change: Any) -> dict:
+def _round_trip() -> Any:
+    """A YAML reader-writer that keeps comments, key order and quoting (hand edits survive)."""
+    from ruamel.yaml import YAML
+
+    rt = YAML(typ="rt")
+    rt.preserve_quotes = True
+    rt.width = 100
+    return rt
+
+
+def _update(path: Path, change: Any) -> tuple[dict, Any]:
+    """Apply `change` to the record at `path` under its lock and return (the record as read back,
+    what `change` returned). The file is edited as written (comments, order and quoting kept,
+    through a round-trip YAML writer), checked by the same reader as every other record, and
+    replaced atomically."""
     path = Path(path)
     if not path.is_file():
         raise UsageError(f"no session record at {path} (create one with `kb workshop new`)")
     with locked(path):
-        data, problems = read_session(path)
+        _, problems = read_session(path)
         if problems:
             raise SessionError(problems)
-        change(data)
-        after = check_data(data, {}, str(path))
+        rt = _round_trip()
+        doc = rt.load(path.read_text(encoding="utf-8"))
+        result = change(doc)
+        buf = io.StringIO()
+        rt.dump(doc, buf)
+        text = buf.getvalue()
+        parsed = parse_yaml(text, display_path(path), what="the session record")
+        after = [*parsed.problems, *check_data(parsed.data, parsed.lines, str(path))]
         if after:
             raise UsageError("; ".join(p.message for p in after))
-        write_atomic(path, _dump(data))
-    return data
+        write_atomic(path, text)
+    return parsed.data, result
 
 
-def add_rating(path: Path, region: str, practice: str, score: int, comment: str | None = None) -> dict:
-    """Record (or replace) a region's rating of a practice; return the updated record."""
+def _quoted(entry: dict[str, Any]) -> Any:
+    """A new entry for the round-trip writer with its text quoted: the records are read as YAML
+    1.1, where an unquoted `yes` or `no` would come back as a boolean."""
+    from ruamel.yaml.comments import CommentedMap
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+
+    return CommentedMap((k, DoubleQuotedScalarString(v) if isinstance(v, str) else v) for k, v in entry.items())
+
+
+def _block(doc: Any, key: str) -> Any:
+    """The list under `key`, made a block list (a new entry in `ratings: []` reads as a block)."""
+    from ruamel.yaml.comments import CommentedSeq
+
+    seq = doc.get(key)
+    if not isinstance(seq, CommentedSeq):
+        seq = CommentedSeq(seq or [])
+        doc[key] = seq
+    seq.fa.set_block_style()
+    return seq
+
+
+@dataclass(frozen=True)
+class RatingOutcome:
+    """A rating written: the record after it, and the rating it replaced (None when new)."""
+
+    data: dict
+    replaced: dict | None
+
+
+def rate(path: Path, region: str, practice: str, score: int, comment: str | None = None) -> RatingOutcome:
+    """Record (or replace, saying so) a region's rating of a practice."""
     if not isinstance(score, int) or isinstance(score, bool) or score not in SCORES:
         raise UsageError(f"score must be a whole number from 1 to 5, not {brief(score)}")
     if comment is not None:
         check_text(comment, "comment", limit=MAX_TEXT)
 
-    def change(data: dict) -> None:
-        if region not in data["regions"]:
+    def change(doc: Any) -> dict | None:
+        if region not in doc["regions"]:
             raise UsageError(f"region {brief(region)} is not a participant "
-                             f"(participants: {', '.join(data['regions'])})")
-        if practice not in data["practices"]:
+                             f"(participants: {', '.join(doc['regions'])})")
+        if practice not in doc["practices"]:
             raise UsageError(f"practice {brief(practice)} was not discussed "
-                             f"(discussed: {', '.join(data['practices'])})")
-        ratings = [r for r in data.get("ratings") or [] if (r.get("region"), r.get("practice")) != (region, practice)]
+                             f"(discussed: {', '.join(doc['practices'])})")
         entry: dict[str, Any] = {"region": region, "practice": practice, "score": score}
         if comment:
             entry["comment"] = comment
-        data["ratings"] = [*ratings, entry]
+        ratings = _block(doc, "ratings")
+        for i, old in enumerate(ratings):
+            if (old.get("region"), old.get("practice")) == (region, practice):
+                before = {k: str(v) if isinstance(v, str) else v for k, v in old.items()}
+                ratings[i] = _quoted(entry)
+                return before
+        ratings.append(_quoted(entry))
+        return None
 
-    return _update(path, change)
+    data, replaced = _update(path, change)
+    return RatingOutcome(data, replaced)
+
+
+def add_rating(path: Path, region: str, practice: str, score: int, comment: str | None = None) -> dict:
+    """Record (or replace) a region's rating of a practice; return the updated record."""
+    return rate(path, region, practice, score, comment).data
 
 
 def add_action(path: Path, region: str, text: str, owner: str, due: dt.date) -> dict:
-    """Record an action a region agreed; return the updated record."""
+    """Record an action a region agreed; return the updated record. A due date before the
+    session is refused: an action agreed in a session falls due after it."""
     check_text(text, "text", limit=MAX_TEXT)
     check_text(owner, "owner", multiline=False, limit=MAX_NAME)
     if not text.strip() or not owner.strip():
         raise UsageError("an action needs a non-empty text and owner")
-    def change(data: dict) -> None:
-        if region not in data["regions"]:
-            raise UsageError(f"region {brief(region)} is not a participant "
-                             f"(participants: {', '.join(data['regions'])})")
-        data["actions"] = [*(data.get("actions") or []),
-                           {"region": region, "text": text, "owner": owner, "due": due}]
 
-    return _update(path, change)
+    def change(doc: Any) -> None:
+        if region not in doc["regions"]:
+            raise UsageError(f"region {brief(region)} is not a participant "
+                             f"(participants: {', '.join(doc['regions'])})")
+        held = _date(doc.get("date"))
+        if held is not None and due < held:
+            raise UsageError(f"due date {due.isoformat()} is before the session ({held.isoformat()}): "
+                             "an action agreed there falls due on or after it")
+        _block(doc, "actions").append(_quoted({"region": region, "text": text, "owner": owner, "due": due}))
+
+    return _update(path, change)[0]
 
 
 # --- what reports and search show --------------------------------------------------------------
