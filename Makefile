@@ -32,9 +32,11 @@ serve: $(STAMP)
 	KB_INDEX="$${KB_INDEX:-$(CURDIR)/build/index}" \
 	$(BIN)/voila notebooks/search.ipynb --no-browser --port=$(SERVE_PORT) --Voila.ip=127.0.0.1 --template=offline
 
-# JupyterLab on notebooks/, with the project's kernel ("Python 3 (kb)", installed by the set-up step).
+# JupyterLab on notebooks/, with the project's kernel ("Python 3 (kb)", installed by the set-up step);
+# as root (a container) it needs --allow-root, and only then gets it.
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=notebooks --ServerApp.ip=127.0.0.1 --no-browser
+	$(BIN)/jupyter lab --notebook-dir=notebooks --ServerApp.ip=127.0.0.1 --no-browser \
+		$$(test "$$(id -u)" = 0 && echo --allow-root)
 
 lint: $(STAMP)
 	$(BIN)/ruff check kb tests

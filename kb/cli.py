@@ -532,10 +532,13 @@ def funding(region: str, eligible_only: bool, as_json: bool) -> None:
               type=click.Path(dir_okay=False, exists=True, path_type=Path), help="The report notebook.")
 @click.option("--pdf", "pdf", is_flag=True,
               help="Also print each report to a PDF beside its HTML, with headless Chromium (Debian's chromium).")
+@click.option("--stale", is_flag=True,
+              help="The reports in --out older than their region's newest workshop session.")
 @index_option
+@json_option
 @handle_errors
 def report(regions: tuple[str, ...], all_pilots: bool, out_dir: Path, jobs: int, workshops_dir: Path,
-           notebook: Path, pdf: bool, index: Path) -> None:
+           notebook: Path, pdf: bool, stale: bool, index: Path, as_json: bool) -> None:
     """Render a peer-learning report per region (REGION... or --all) and reports/index.html.
 
     Each report is executed with papermill and exported to offline HTML; the executed notebook
@@ -545,13 +548,20 @@ def report(regions: tuple[str, ...], all_pilots: bool, out_dir: Path, jobs: int,
     import time
 
     from kb.reference.indicators import check_data_files
-    from kb.reports.batch import render_reports, resolve_regions
+    from kb.reports.batch import render_reports, resolve_regions, stale_reports
     from kb.search.build import check_sound, read_stamp
     from kb.workshops.sessions import skipped_sessions
 
-    if not regions and not all_pilots:
-        raise click.UsageError("name at least one REGION, or use --all for the 12 pilot regions")
-    targets = resolve_regions(list(regions), all_pilots)
+    if not regions and not all_pilots and not stale:
+        raise click.UsageError("name at least one REGION, or use --all for the 12 pilot regions or --stale")
+    outdated = stale_reports(out_dir, workshops_dir) if stale else {}
+    targets = resolve_regions([*regions, *outdated], all_pilots)
+    if not targets:
+        if as_json:
+            echo_json({"reports": [], "index": None})
+        else:
+            click.echo(f"no report in {out_dir}/ is older than its region's newest workshop session")
+        return
     browser = None
     if pdf:
         from kb.reports.pdf import chromium
@@ -581,8 +591,14 @@ def report(regions: tuple[str, ...], all_pilots: bool, out_dir: Path, jobs: int,
                 print_pdf(html_path, html_path.with_suffix(".pdf"), browser)
     failed = [o for o in outcomes if not o.ok]
     seconds = time.perf_counter() - started
-    click.echo(f"{len(outcomes) - len(failed)} of {len(outcomes)} report(s) written to {out_dir}/ "
-               f"in {seconds:.1f} s{' (HTML and PDF)' if browser else ''}; index: {out_dir}/index.html")
+    if as_json:
+        echo_json({"reports": [{"region": o.name, "ok": o.ok, "html": o.html,
+                                "pdf": str(out_dir / f"{o.name}.pdf") if o.ok and browser else None,
+                                "notebook": o.notebook, "error": o.error} for o in outcomes],
+                   "index": str(out_dir / "index.html"), "seconds": round(seconds, 1)})
+    else:
+        click.echo(f"{len(outcomes) - len(failed)} of {len(outcomes)} report(s) written to {out_dir}/ "
+                   f"in {seconds:.1f} s{' (HTML and PDF)' if browser else ''}; index: {out_dir}/index.html")
     for o in failed:
         click.echo(f"FAILED {o.name}: {o.error} (executed notebook: {o.notebook})", err=True)
     if failed:

@@ -4,10 +4,8 @@ shared by the index builder, workshop records, reports and exports."""
 from __future__ import annotations
 
 import errno
-import fcntl
 import json
 import os
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,7 +18,10 @@ def temp_path(folder: Path, stem: str, suffix: str) -> Path:
 
 
 def fsync_dir(path: Path) -> None:
-    """Make a rename or a new file in `path` durable."""
+    """Make a rename or a new file in `path` durable (where the system can: Windows cannot open
+    a folder to sync it, and makes renames durable itself)."""
+    if os.name == "nt":
+        return
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -58,19 +59,17 @@ def write_json(path: Path, data: object) -> None:
 @contextmanager
 def exclusive_lock(lock_file: Path, wait: float, busy: Callable[[], Exception], poll: float = 0.05) -> Iterator[None]:
     """Hold an exclusive lock on `lock_file` (created if needed) for the `with` block; wait up
-    to `wait` seconds for another holder, then raise `busy()`."""
+    to `wait` seconds for another holder, then raise `busy()`. Through `filelock`: flock on
+    POSIX, LockFileEx on Windows; the lock goes with the process, so a killed holder frees it."""
+    from filelock import FileLock, Timeout
+
     lock_file.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock_file, "a+") as fh:
-        deadline = time.monotonic() + wait
-        while True:
-            try:
-                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except OSError as exc:
-                if exc.errno not in (errno.EAGAIN, errno.EACCES) or time.monotonic() >= deadline:
-                    raise busy() from exc
-                time.sleep(poll)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+    lock = FileLock(str(lock_file), is_singleton=False)
+    try:
+        lock.acquire(timeout=wait, poll_interval=poll)
+    except Timeout as exc:
+        raise busy() from exc
+    try:
+        yield
+    finally:
+        lock.release()

@@ -59,3 +59,37 @@ def test_cli_needs_a_region(fixture_index: Path) -> None:
 def test_all_means_the_twelve_pilots() -> None:
     assert [r.slug for r in resolve_regions([], True)][:2] == ["hauts-de-france", "norra-mellansverige"]
     assert len(resolve_regions(["saxony", "DED2"], True)) == 12
+
+
+def test_reports_older_than_a_session_are_marked_and_rerendered(fixture_index: Path, tmp_path: Path) -> None:
+    import json
+    import os
+
+    import yaml
+
+    out, workshops = tmp_path / "reports", tmp_path / "workshops"
+    runner = CliRunner()
+    first = runner.invoke(cli, ["report", "saxony", "wallonia", "--index", str(fixture_index), "--out", str(out),
+                                "--workshops", str(workshops), "--jobs", "2", "--json"])
+    assert first.exit_code == 0, first.output
+    assert {r["region"] for r in json.loads(first.output)["reports"]} == {"saxony", "wallonia"}
+    nothing = runner.invoke(cli, ["report", "--stale", "--index", str(fixture_index), "--out", str(out),
+                                  "--workshops", str(workshops)])
+    assert nothing.exit_code == 0 and "no report" in nothing.output
+    workshops.mkdir()
+    record = workshops / "2026-03-01-foresight.yaml"
+    record.write_text(yaml.safe_dump({"date": "2026-03-01", "theme": "foresight", "regions": ["saxony", "lithuania"],
+                                      "practices": ["fx-lapland-foresight-network"], "ratings": [], "actions": []}),
+                      encoding="utf-8")
+    later = (out / "saxony.html").stat().st_mtime + 0.001  # just after the report was written
+    os.utime(record, (later, later))
+    again = runner.invoke(cli, ["report", "wallonia", "--index", str(fixture_index), "--out", str(out),
+                                "--workshops", str(workshops)])
+    assert again.exit_code == 0
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "older than the session of 2026-03-01" in index and index.count("older than the session") == 1
+    stale = runner.invoke(cli, ["report", "--stale", "--index", str(fixture_index), "--out", str(out),
+                                "--workshops", str(workshops), "--json"])
+    assert stale.exit_code == 0, stale.output
+    assert [r["region"] for r in json.loads(stale.output)["reports"]] == ["saxony"]
+    assert "older than the session" not in (out / "index.html").read_text(encoding="utf-8")

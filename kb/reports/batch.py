@@ -22,6 +22,21 @@ HEADLINES = (("population", "Population", "{:,.0f}"), ("gdp_pps_index_eu27", "GD
              ("gerd_pct_gdp", "R&D, % of GDP", "{:.2f}"), ("unemployment_rate", "Unemployment, %", "{:.1f}"))
 
 
+def stale_reports(out_dir: Path, workshops_dir: Path) -> dict[str, str]:
+    """The reports in `out_dir` written before the newest session record of their region, with
+    that session's date: their workshop feedback is out of date (`kb report --stale`)."""
+    from kb.workshops.sessions import latest_sessions
+
+    latest = latest_sessions(workshops_dir)
+    known = regions()
+    out = {}
+    for page in Path(out_dir).glob("*.html"):
+        slug = page.stem
+        if slug in known and slug in latest and page.stat().st_mtime < latest[slug][0]:
+            out[slug] = latest[slug][1]
+    return dict(sorted(out.items()))
+
+
 def resolve_regions(names: list[str], all_pilots: bool) -> list[Region]:
     """Return the regions to report on, without repeats (UnknownName for a bad one)."""
     chosen = [regions()[s] for s in PILOT_REGIONS] if all_pilots else []
@@ -43,7 +58,7 @@ def render_reports(targets: list[Region], out_dir: Path, index_dir: Path, worksh
                       title=f"{r.name}: peer-learning report · Transition KB")
             for r in targets]
     outcomes = render_many(Path(notebook), jobs, Path(out_dir), workers=workers, progress=progress)
-    write_index(targets, outcomes, Path(out_dir), date)
+    write_index(targets, outcomes, Path(out_dir), date, Path(workshops_dir))
     return outcomes
 
 
@@ -67,6 +82,8 @@ class IndexRow:
     headlines: list[Headline]
     status: str
     error: str
+    stale: str = ""
+    """The date of a session newer than the report (its feedback is out of date), or ''."""
 
 
 def _headline(region: Region, indicator: str, fmt: str) -> Headline:
@@ -74,13 +91,16 @@ def _headline(region: Region, indicator: str, fmt: str) -> Headline:
     return Headline(None if fig.value is None else fmt.format(fig.value), fig.year, fig.note.startswith("UK"))
 
 
-def write_index(targets: list[Region], outcomes: list[RenderOutcome], out_dir: Path, date: str) -> Path:
-    """Write `out_dir/index.html`: a table of every report (and every report already there)."""
+def write_index(targets: list[Region], outcomes: list[RenderOutcome], out_dir: Path, date: str,
+                workshops_dir: Path | None = None) -> Path:
+    """Write `out_dir/index.html`: a table of every report (and every report already there),
+    marking those older than their region's newest workshop session."""
     by_slug = {o.name: o for o in outcomes}
     known = regions()
     slugs = sorted(dict.fromkeys([*(r.slug for r in targets),
                                   *(p.stem for p in out_dir.glob("*.html") if p.stem in known)]),
                    key=lambda s: known[s].name)
+    stale = stale_reports(out_dir, workshops_dir) if workshops_dir is not None else {}
     rows = []
     for slug in slugs:
         region = known[slug]
@@ -89,7 +109,7 @@ def write_index(targets: list[Region], outcomes: list[RenderOutcome], out_dir: P
         headlines = [_headline(region, ind, fmt) for ind, _, fmt in HEADLINES]
         rows.append(IndexRow(slug=slug, name=region.name, country=country_name(region.country),
                              cohort=region.pilot_cohort, headlines=headlines, status=status,
-                             error=(outcome.error or "") if outcome else ""))
+                             error=(outcome.error or "") if outcome else "", stale=stale.get(slug, "")))
     html = render("reports_index.j2", version=__version__, date=date, labels=[label for _, label, _ in HEADLINES],
                   rows=rows)
     path = out_dir / "index.html"

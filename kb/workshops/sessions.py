@@ -516,3 +516,21 @@ def _ratings_summary(folder: str, signature: tuple) -> dict[str, dict[str, float
             scores.setdefault(r["practice"], {})[r["region"]] = r["score"]
     return {pid: {"regions": len(by_region), "mean": round(statistics.fmean(by_region.values()), 2)}
             for pid, by_region in scores.items()}
+
+
+def latest_sessions(folder: Path) -> dict[str, tuple[float, str]]:
+    """Per region, the newest valid session record that involves it: (the file's modification
+    time, the session's date). A report written before that time misses its feedback."""
+    out: dict[str, tuple[float, str]] = {}
+    for path in session_files(folder):
+        identity = _identity(path)
+        if identity is None:
+            continue
+        data, _ = _valid_session(str(path), identity)
+        if data is None:
+            continue
+        changed = os.stat(path).st_mtime
+        for region in data.get("regions") or []:
+            if region not in out or changed > out[region][0]:
+                out[region] = (changed, str(data.get("date")))
+    return out
