@@ -746,7 +746,7 @@ def workshop_new(theme: str, region_list: str, date_text: str, facilitator: str,
         if unknown:
             raise UsageError(f"unknown practice id(s): {', '.join(unknown)} (see `kb search`)")
     if not chosen:
-        chosen = suggest_practices(slug, read_documents(index)[1])
+        chosen = suggest_practices(slug, read_documents(index)[1], index_dir=index)
     path = new_session(workshops_dir, slug, _region_list(region_list), _date(date_text), chosen, facilitator or None)
     if as_json:
         echo_json({"file": str(path), "practices": chosen})

@@ -109,3 +109,28 @@ def test_pack_cli_renders_offline_html(fixture_index: Path, tmp_path: Path) -> N
         assert f"id='{sid}'" in html or f'id="{sid}"' in html
     assert "Fixture: regional foresight network and scenarios" in html
     assert "theme = " not in html
+
+
+def test_default_practices_are_about_the_session_theme(real_index: Path) -> None:
+    from kb.search.build import read_documents
+    from kb.workshops.pack import EVIDENCE_ORDER, suggest_practices
+
+    docs = {d.id: d for d in read_documents(real_index)[1]}
+    for theme in ("monitoring-evaluation", "clusters", "skills"):
+        chosen = [docs[i] for i in suggest_practices(theme, list(docs.values()), index_dir=real_index)]
+        assert len(chosen) == 6 and all(theme in d.themes for d in chosen)
+        # most about the theme: it is the record's first theme for nearly all of them
+        assert sum(d.themes[0] == theme for d in chosen) >= 5, [(d.id, d.themes) for d in chosen]
+        ranks = [EVIDENCE_ORDER.index(d.evidence) for d in chosen[:len({d.region for d in chosen})]]
+        assert ranks == sorted(ranks, reverse=True)
+
+
+def test_matchmaking_keeps_to_the_session_theme_and_says_who_learns(real_index: Path) -> None:
+    from kb.search.build import read_documents
+    from kb.workshops.pack import matchmaking
+
+    docs = read_documents(real_index)[1]
+    pairs = matchmaking(["saxony", "wallonia", "lithuania", "east-north-finland"], docs, theme="skills")
+    by_id = {d.id: d for d in docs}
+    assert pairs and all("skills" in by_id[m.practice].themes for m in pairs)
+    assert all("within the session's theme, skills" in m.why for m in pairs)

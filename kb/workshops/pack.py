@@ -115,22 +115,25 @@ def weaknesses(region: Region, limit: int = MAX_CHALLENGES) -> list[Weakness]:
     return weakest(compare(region, peers), limit)
 
 
-def matchmaking(session_regions: list[str], documents: list[PracticeSummary], limit: int = 10) -> list[Pairing]:
+def matchmaking(session_regions: list[str], documents: list[PracticeSummary], limit: int = 10,
+                theme: str | None = None) -> list[Pairing]:
     """Pairs (giver, receiver): the giver has a practice whose themes answer one of the
-    receiver's weakest indicators."""
+    receiver's weakest indicators; in a session on `theme`, a practice of that theme."""
     out: list[Pairing] = []
     for receiver in session_regions:
         weak = weaknesses(regions()[receiver])
         for giver in session_regions:
             if giver == receiver:
                 continue
+            own = [d for d in documents if giver in d.regions and (theme is None or theme in d.themes)]
             for w in weak:
-                docs = [d for d in documents if giver in d.regions and set(d.themes) & set(w.themes)]
+                docs = [d for d in own if set(d.themes) & set(w.themes)]
                 if docs:
                     best = max(docs, key=lambda d: (EVIDENCE_ORDER.index(d.evidence), d.id))
                     hit = sorted(set(best.themes) & set(w.themes))
-                    why = (f"{_name(receiver)} shows {w.label} ({w.detail}); {_name(giver)}'s practice answers it "
-                           f"through {', '.join(themes()[t].label.lower() for t in hit)}")
+                    why = (f"{_name(receiver)} trails on {w.label} ({w.size or w.detail}); {_name(giver)}'s "
+                           f"practice works on {', '.join(themes()[t].label.lower() for t in hit)}"
+                           + (f", within the session's theme, {themes()[theme].label.lower()}" if theme else ""))
                     out.append(Pairing(giver, receiver, best.id, best.title, why, w.gap))
                     break
     out.sort(key=lambda m: (m.gap, m.receiver, m.giver))
@@ -145,7 +148,7 @@ def build_pack(theme: str, session_regions: list[str], date: str, practices: lis
     slugs = list(dict.fromkeys(resolve_region(r).slug for r in session_regions))
     info, documents = read_documents(Path(index_dir))
     by_id = {d.id: d for d in documents}
-    chosen = practices or suggest_practices(theme, documents)
+    chosen = practices or suggest_practices(theme, documents, index_dir=index_dir)
     cards = []
     missing = []
     for pid in chosen:
@@ -159,7 +162,7 @@ def build_pack(theme: str, session_regions: list[str], date: str, practices: lis
     return Pack(
         title=f"Peer-learning session: {themes()[theme].label}", theme=theme, date=date, facilitator=facilitator,
         regions=slugs, cards=cards, agenda=agenda(cards, start, minutes_per_practice),
-        matches=matchmaking(slugs, documents), missing=missing,
+        matches=matchmaking(slugs, documents, theme=theme), missing=missing,
         footer={"index_build": info.build_id, "corpus_hash": info.corpus_hash,
                 "generated_on": generated_on or dt.date.today().isoformat()},
     )
@@ -168,10 +171,31 @@ def build_pack(theme: str, session_regions: list[str], date: str, practices: lis
 EVIDENCE_ORDER = ("described", "outputs", "results", "evaluated")
 
 
-def suggest_practices(theme: str, documents: list[PracticeSummary], limit: int = 6) -> list[str]:
-    """Return the ids of the best-evidenced practices with `theme`, one per region first."""
-    ranked = sorted((d for d in documents if theme in d.themes),
-                    key=lambda d: (-EVIDENCE_ORDER.index(d.evidence), d.verification != "verified", d.id))
+THEME_CANDIDATES = 18
+"""How many of the theme's best-matching practices a session's defaults are chosen from."""
+
+
+def suggest_practices(theme: str, documents: list[PracticeSummary], limit: int = 6,
+                      index_dir: Path | str | None = None) -> list[str]:
+    """The practices a session on `theme` should discuss: the ones most about the theme (a
+    search for the theme's names, among the practices tagged with it), the best-evidenced of
+    those first, one per region before any second. Without an index, tagged practices whose
+    first theme is `theme` come before those that only touch it."""
+    tagged = [d for d in documents if theme in d.themes]
+    relevance: dict[str, int] = {}
+    if index_dir is not None:
+        from kb.search.index import Index, make_filters
+
+        with Index(index_dir) as ix:
+            label = themes()[theme].label
+            found = ix.search(label, make_filters(theme=theme), limit=THEME_CANDIDATES, highlights=False)
+            relevance = {h.id: n for n, h in enumerate(found.hits)}
+    if relevance:
+        pool = [d for d in tagged if d.id in relevance]
+    else:
+        pool = sorted(tagged, key=lambda d: (d.themes[0] != theme, d.id))[:THEME_CANDIDATES]
+    ranked = sorted(pool, key=lambda d: (-EVIDENCE_ORDER.index(d.evidence), d.verification != "verified",
+                                         relevance.get(d.id, 0), d.id))
     first, rest, seen = [], [], set()
     for d in ranked:
         (rest if d.region in seen else first).append(d.id)
@@ -190,7 +214,8 @@ def _view(pack: Pack) -> dict[str, Any]:
               "sources": [{"url": s.get("url") or "", "title": s.get("title") or s.get("url") or ""}
                           for s in c.sources]}
              for c in pack.cards]
-    matches = [{"pair": f"{_name(m.giver)} → {_name(m.receiver)}", "practice": m.practice_title, "why": m.why}
+    matches = [{"pair": f"{_name(m.receiver)} learns from {_name(m.giver)}", "practice": m.practice_title,
+                "why": m.why}
                for m in pack.matches]
     footer = {**pack.footer, "corpus_hash": str(pack.footer["corpus_hash"])[:16]}
     return {"title": pack.title, "date": pack.date, "facilitator": pack.facilitator, "regions": names,
