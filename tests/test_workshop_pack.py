@@ -134,3 +134,20 @@ def test_matchmaking_keeps_to_the_session_theme_and_says_who_learns(real_index: 
     by_id = {d.id: d for d in docs}
     assert pairs and all("skills" in by_id[m.practice].themes for m in pairs)
     assert all("within the session's theme, skills" in m.why for m in pairs)
+
+
+@pytest.mark.parametrize("theme", ["monitoring-evaluation", "skills"])
+def test_the_printed_pack_has_one_page_per_card(real_index: Path, tmp_path: Path, theme: str) -> None:
+    """Agenda on the first page, each card on its own page with room to write, the
+    matchmaking shortlist last: no card spills onto a page of its own."""
+    from kb.reports.pdf import page_count, print_pdf
+    from kb.workshops.pack import build_pack, render_pack
+    from pages import CHROMIUM, need_chromium
+
+    need_chromium()
+    pack = build_pack(theme, ["saxony", "wallonia", "lithuania"], "2027-01-20", [], real_index,
+                      generated_on="2027-01-01")
+    page = tmp_path / "pack.html"
+    page.write_text("<!DOCTYPE html><html><head><meta charset='utf-8'><title>pack</title></head><body>"
+                    + render_pack(pack) + "</body></html>", encoding="utf-8")
+    assert page_count(print_pdf(page, tmp_path / "pack.pdf", str(CHROMIUM))) == len(pack.cards) + 2
