@@ -26,11 +26,14 @@ test: $(STAMP)
 # The search web app (notebooks/search.ipynb with Voila) on http://127.0.0.1:$(SERVE_PORT)/, requesting
 # nothing from other hosts: kb/templates holds voila/templates/offline, found through JUPYTER_PATH.
 SERVE_PORT ?= 8866
+# A visitor's kernel is shut down this many seconds after the page was left (idle and disconnected).
+CULL_AFTER ?= 600
 serve: $(STAMP)
 	test -e build/index || $(BIN)/kb index
 	JUPYTER_PATH="$(CURDIR)/kb/templates$${JUPYTER_PATH:+:$$JUPYTER_PATH}" \
 	KB_INDEX="$${KB_INDEX:-$(CURDIR)/build/index}" \
-	$(BIN)/voila notebooks/search.ipynb --no-browser --port=$(SERVE_PORT) --Voila.ip=127.0.0.1 --template=offline
+	$(BIN)/voila notebooks/search.ipynb --no-browser --port=$(SERVE_PORT) --Voila.ip=127.0.0.1 --template=offline \
+		--MappingKernelManager.cull_interval=60 --MappingKernelManager.cull_idle_timeout=$(CULL_AFTER)
 
 # JupyterLab on notebooks/, with the project's kernel ("Python 3 (kb)", installed by the set-up step);
 # as root (a container) it needs --allow-root, and only then gets it.

@@ -143,6 +143,19 @@ def test_search_page_in_chromium(voila_url: str) -> None:
             page.wait_for_timeout(300)  # give any injected handler a chance to fire
             assert page.evaluate("() => window.__pwned === undefined")
             assert dialogs == []
+
+            # The query and filters travel in a link; the link opens the app on them.
+            query.fill("Vorausschau")
+            query.press("Enter")
+            expect(cards).to_have_count(1)
+            link = page.locator(".kb-links-box a.kb-permalink")
+            expect(link).to_have_attribute("href", "?q=Vorausschau")
+            download = page.locator(".kb-links-box a.kb-download")
+            assert download.get_attribute("href").startswith("data:text/csv")
+            assert page.get_by_label("Search for").count() == 1  # the query box is labelled
+            page.goto(voila_url + "?q=Vorausschau")
+            expect(cards.first).to_have_attribute("data-id", "fx-lapland-foresight-network", timeout=WIDGET_TIMEOUT_MS)
+            expect(cards).to_have_count(1)
         finally:
             browser.close()
     elsewhere = sorted({u for u in requests if urlsplit(u).scheme not in ("data", "blob")

@@ -195,3 +195,26 @@ def test_a_session_record_that_does_not_validate_is_named_in_a_note(fixture_inde
     assert "rated by 1 region" in app.results.value
     assert "workshop record left out, it does not validate: " in app.results.value
     assert "2026-12-02-typo.yaml:1: &#39;date&#39; &#39;2026-02-30&#39; is not a real date" in app.results.value
+
+
+def test_the_search_travels_in_a_link_and_downloads_as_csv(fixture_index: Path) -> None:
+    import csv
+    import io
+    from urllib.parse import unquote
+
+    from kb.apps.search import from_query_string, permalink
+    from kb.search.index import make_filters
+
+    assert from_query_string("q=cluster+policy&region=saxony&year=2015&bogus=1") == {
+        "query": "cluster policy", "region": "saxony", "year_from": "2015"}
+    assert from_query_string("") == {} and from_query_string("q=") == {}
+    filters = make_filters(region="Sachsen", theme="foresight")
+    link = permalink("Vorausschau & more", filters)
+    assert link == "?q=Vorausschau+%26+more&region=saxony&theme=foresight"
+    assert from_query_string(link[1:]) == {"query": "Vorausschau & more", "region": "saxony", "theme": "foresight"}
+    app = SearchApp(fixture_index, query="foresight", limit=3)
+    links = app.links.value
+    assert 'href="?q=foresight"' in links
+    data = links.split('href="data:text/csv;charset=utf-8,')[1].split('"')[0]
+    rows = list(csv.DictReader(io.StringIO(unquote(data.replace("&amp;", "&")))))
+    assert [r["id"] for r in rows] == [h.id for h in app.result.hits]

@@ -203,6 +203,39 @@ def render_style() -> str:
     return render("search_style.j2")
 
 
+URL_KEYS = {"q": "query", "region": "region", "theme": "theme", "country": "country", "year": "year_from"}
+"""The search's URL parameters and the SearchApp arguments they set."""
+
+
+def from_query_string(query_string: str) -> dict[str, str]:
+    """SearchApp arguments from a page's query string ("q=cluster&region=saxony"); Voila hands the
+    request's query string to the kernel as $QUERY_STRING."""
+    from urllib.parse import parse_qs
+
+    values = parse_qs(query_string or "", keep_blank_values=False)
+    return {URL_KEYS[k]: v[-1] for k, v in values.items() if k in URL_KEYS and v and v[-1].strip()}
+
+
+def permalink(text: str, filters: Filters) -> str:
+    """A relative URL that opens the app on this query and these filters."""
+    from urllib.parse import urlencode
+
+    values = {"q": text, "region": filters.region, "theme": filters.theme, "country": filters.country,
+              "year": filters.year_from}
+    return "?" + urlencode({k: v for k, v in values.items() if v not in (None, "")})
+
+
+def render_links(result: SearchResult, filters: Filters) -> str:
+    """The link to this search and the CSV download of the shown hits (a data: URL)."""
+    from urllib.parse import quote
+
+    from kb.corpus.export import HIT_COLUMNS, hit_rows, to_csv
+
+    csv_text = to_csv(hit_rows(result.hits), HIT_COLUMNS)
+    return render("search_links.j2", permalink=permalink(result.query, filters), shown=len(result.hits),
+                  csv="data:text/csv;charset=utf-8," + quote(csv_text), filename="transition-kb-search.csv")
+
+
 def render_message(message: str) -> str:
     """Return a one-line message (a bad filter value, no index) as HTML."""
     return render("search_message.j2", message=message)
@@ -260,9 +293,9 @@ class SearchApp:
         self._updating = False
 
         wide = {"description_width": "initial"}
-        self.query = w.Text(value=query or "", continuous_update=False,
+        self.query = w.Text(value=query or "", continuous_update=False, description="Search for",
                             placeholder="What did other regions do? e.g. monitoring the smart specialisation strategy",
-                            layout=w.Layout(flex="1 1 auto", width="auto"))
+                            style=wide, layout=w.Layout(flex="1 1 auto", width="auto"))
         self.query.add_class("kb-query")
         self.button = w.Button(description="Search", button_style="primary", tooltip="Run the search",
                                layout=w.Layout(width="7rem"))
@@ -284,6 +317,8 @@ class SearchApp:
         self.status.add_class("kb-status")
         self.results = w.HTML()
         self.results.add_class("kb-results-box")
+        self.links = w.HTML()
+        self.links.add_class("kb-links-box")
 
         self.query.observe(self._on_change, names="value")
         for dropdown in (self.region, self.theme, self.country, self.year_from):
@@ -297,7 +332,7 @@ class SearchApp:
             w.HBox([self.query, self.button], layout=w.Layout(width="100%")),
             w.HBox([self.region, self.theme, self.country, self.year_from, self.clear],
                    layout=w.Layout(flex_flow="row wrap", margin="0.4rem 0")),
-            self.status, self.results, self.more,
+            self.status, self.results, self.more, self.links,
         ], layout=w.Layout(width="100%"))
         self.search()
 
@@ -332,6 +367,7 @@ class SearchApp:
         self.result, self.error = result, None
         self._set_options(filters, counts, years)
         self.results.value = render_cards(result)
+        self.links.value = render_links(result, filters)
         self.status.value = ""
         self.more.layout.display = "inline-flex" if result.total > len(result.hits) else "none"
         return result
@@ -349,7 +385,7 @@ class SearchApp:
     def _fail(self, message: str) -> None:
         self.result, self.error = None, message
         self.status.value = render_message(message)
-        self.results.value = ""
+        self.results.value = self.links.value = ""
         self.more.layout.display = "none"
         return None
 
