@@ -14,6 +14,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -46,16 +47,16 @@ def _stop(proc: subprocess.Popen) -> None:
             proc.wait(timeout=10)
 
 
-@pytest.fixture
-def voila_url(hostile_index: Path, tmp_path: Path) -> Iterator[str]:
-    """Serve the search notebook on a free 127.0.0.1 port, reading the hostile fixture index."""
+@contextmanager
+def _voila(notebook: Path, tmp_path: Path, **env_vars: str) -> Iterator[str]:
+    """Serve `notebook` with Voila's offline template on a free 127.0.0.1 port; yield its URL."""
     need_chromium()
     port = _free_port()
-    env = dict(os.environ, KB_INDEX=str(hostile_index),
+    env = dict(os.environ, **env_vars,
                JUPYTER_PATH=os.pathsep.join(p for p in (str(TEMPLATE_ROOT), os.environ.get("JUPYTER_PATH")) if p))
     log = (tmp_path / "voila.log").open("wb")
     proc = subprocess.Popen(
-        [str(VOILA), str(NOTEBOOK), "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1", "--template=offline"],
+        [str(VOILA), str(notebook), "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1", "--template=offline"],
         cwd=str(REPO), env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     try:
@@ -76,6 +77,13 @@ def voila_url(hostile_index: Path, tmp_path: Path) -> Iterator[str]:
     finally:
         _stop(proc)
         log.close()
+
+
+@pytest.fixture
+def voila_url(hostile_index: Path, tmp_path: Path) -> Iterator[str]:
+    """Serve the search notebook, reading the hostile fixture index."""
+    with _voila(NOTEBOOK, tmp_path, KB_INDEX=str(hostile_index)) as url:
+        yield url
 
 
 def test_search_page_in_chromium(voila_url: str) -> None:
@@ -162,3 +170,45 @@ def test_search_page_in_chromium(voila_url: str) -> None:
                         and urlsplit(u).hostname not in LOCAL_HOSTS})
     assert elsewhere == [], elsewhere
     assert requests
+
+
+def test_a_facilitator_runs_a_session_in_the_browser(fixture_index: Path, tmp_path: Path) -> None:
+    """Rate a practice, add an action, reload the page: both are in the record and on the page."""
+    import datetime as dt
+
+    from playwright.sync_api import expect, sync_playwright
+
+    from kb.workshops.sessions import new_session, read_session
+
+    practice = "fx-lapland-foresight-network"
+    record = new_session(tmp_path / "workshops", "foresight", ["saxony", "wallonia"], dt.date(2027, 1, 20),
+                         [practice, "fx-saxony-monitoring-dashboard"])
+    with _voila(REPO / "notebooks" / "session.ipynb", tmp_path, KB_INDEX=str(fixture_index),
+                KB_SESSION=str(record)) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1200, "height": 1400})
+            page.goto(url)
+            form = page.locator(f".kb-rate-saxony-{practice}")
+            expect(form).to_be_visible(timeout=WIDGET_TIMEOUT_MS)
+            form.locator("select").select_option(label="4")
+            form.locator(".kb-rate-comment input").fill("we want to try the scenario panel")
+            form.locator("button", has_text="Save").click()
+            status = page.locator(".kb-status")
+            expect(status).to_contain_text("saved: Saxony rates", timeout=WIDGET_TIMEOUT_MS)
+            page.locator(".kb-action-text textarea").fill("Pilot a foresight panel")
+            page.locator(".kb-action-owner input").fill("SMWA")
+            page.locator("button", has_text="Add action").click()
+            expect(status).to_contain_text("action added", timeout=WIDGET_TIMEOUT_MS)
+
+            page.reload()
+            card = page.locator(f'article.kb-card[data-id="{practice}"]')
+            expect(card).to_contain_text("Rated so far: Saxony 4/5", timeout=WIDGET_TIMEOUT_MS)
+            expect(page.locator(".kb-actions-box")).to_contain_text("Pilot a foresight panel")
+            expect(page.locator(f".kb-rate-saxony-{practice} select")).to_have_value("4")
+        finally:
+            browser.close()
+    data = read_session(record)[0]
+    assert data["ratings"] == [{"region": "saxony", "practice": practice, "score": 4,
+                                "comment": "we want to try the scenario panel"}]
+    assert data["actions"][0]["owner"] == "SMWA" and data["actions"][0]["due"] == dt.date(2027, 1, 20)
