@@ -534,11 +534,14 @@ def funding(region: str, eligible_only: bool, as_json: bool) -> None:
               help="Also print each report to a PDF beside its HTML, with headless Chromium (Debian's chromium).")
 @click.option("--stale", is_flag=True,
               help="The reports in --out older than their region's newest workshop session.")
+@click.option("--lang", default=None, type=TEXT,
+              help="Language of the headings and the brief: en, fr, de, it, es, sv, fi, lt, sl "
+                   "(default: the region's).")
 @index_option
 @json_option
 @handle_errors
 def report(regions: tuple[str, ...], all_pilots: bool, out_dir: Path, jobs: int, workshops_dir: Path,
-           notebook: Path, pdf: bool, stale: bool, index: Path, as_json: bool) -> None:
+           notebook: Path, pdf: bool, stale: bool, lang: str | None, index: Path, as_json: bool) -> None:
     """Render a peer-learning report per region (REGION... or --all) and reports/index.html.
 
     Each report is executed with papermill and exported to offline HTML; the executed notebook
@@ -547,11 +550,13 @@ def report(regions: tuple[str, ...], all_pilots: bool, out_dir: Path, jobs: int,
     """
     import time
 
+    from kb.i18n import check_language
     from kb.reference.indicators import check_data_files
     from kb.reports.batch import render_reports, resolve_regions, stale_reports
     from kb.search.build import check_sound, read_stamp
     from kb.workshops.sessions import skipped_sessions
 
+    lang = check_language(lang) if lang else None
     if not regions and not all_pilots and not stale:
         raise click.UsageError("name at least one REGION, or use --all for the 12 pilot regions or --stale")
     outdated = stale_reports(out_dir, workshops_dir) if stale else {}
@@ -581,7 +586,7 @@ def report(regions: tuple[str, ...], all_pilots: bool, out_dir: Path, jobs: int,
                 bar(done[0], len(targets))
 
         outcomes = render_reports(targets, out_dir, index, workshops_dir, notebook=notebook, workers=jobs,
-                                  progress=progress)
+                                  progress=progress, lang=lang)
     if browser is not None:
         from kb.reports.pdf import print_pdf
 
@@ -896,16 +901,20 @@ def workshop_validate(workshops_dir: Path, index: Path, as_json: bool) -> None:
 @click.option("--start", default="09:30", show_default=True, callback=_clock_time,
               help="Start time of the session, HH:MM.")
 @click.option("--minutes", default=25, show_default=True, type=click.IntRange(5, 240), help="Minutes per practice.")
+@click.option("--lang", default=None, type=TEXT,
+              help="Language of the labels: en, fr, de, it, es, sv, fi, lt, sl (default: the participants' if shared).")
 @click.option("--notebook", default=_home("in_root", "notebooks/workshop.ipynb"),
               show_default="notebooks/workshop.ipynb of the project",
               type=click.Path(dir_okay=False, exists=True, path_type=Path), help="The pack notebook.")
 @index_option
 @handle_errors
-def workshop_pack(file: Path, out_dir: Path, start: str, minutes: int, notebook: Path, index: Path) -> None:
+def workshop_pack(file: Path, out_dir: Path, start: str, minutes: int, lang: str | None, notebook: Path,
+                  index: Path) -> None:
     """Render a printable pack for a session record: practice cards, agenda, matchmaking."""
     import os
 
     from kb.errors import RenderFailed, SessionError
+    from kb.i18n import check_language
     from kb.notebooks import RenderJob, render_many
     from kb.reference.themes import themes
     from kb.workshops.sessions import read_session
@@ -916,7 +925,8 @@ def workshop_pack(file: Path, out_dir: Path, start: str, minutes: int, notebook:
     name = f"{file.stem.lstrip('.') or 'session'}-pack"
     params = {"theme": data["theme"], "regions": data["regions"], "date": str(data["date"]),
               "facilitator": data.get("facilitator") or "", "practices": data["practices"],
-              "index_dir": os.path.abspath(index), "start_time": start, "minutes_per_practice": minutes}
+              "index_dir": os.path.abspath(index), "start_time": start, "minutes_per_practice": minutes,
+              "lang": check_language(lang) if lang else None}
     title = f"Workshop pack: {themes()[data['theme']].label} · {data['date']}"
     (outcome,) = render_many(notebook, [RenderJob(name, params, title=title)], out_dir, workers=1)
     if not outcome.ok:

@@ -56,10 +56,15 @@ def sentences(text: object, count: int = 2) -> str:
 
 
 @cache
-def environment() -> Environment:
-    """The shared environment (built once per process)."""
+def environment(lang: str = "en") -> Environment:
+    """The shared environment of one interface language (built once per process): `_()` in a
+    template translates a label through kb/locale/<lang>.po (kb/i18n.py)."""
+    from kb.i18n import translations
+
     env = Environment(loader=FileSystemLoader(str(HTML_TEMPLATES)), autoescape=True, undefined=StrictUndefined,
-                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False)
+                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False,
+                      extensions=["jinja2.ext.i18n"])
+    env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
     env.filters["safe_url"] = safe_url
     env.filters["css_string"] = css_string
     env.filters["sentences"] = sentences
@@ -78,6 +83,6 @@ def stylesheet() -> Markup:
     return Markup("<style>\n") + Markup(_css()) + Markup("</style>")
 
 
-def render(template: str, **data: Any) -> str:
-    """Render `template` (a file under kb/templates/html) with `data`."""
-    return environment().get_template(template).render(**data)
+def render(template: str, lang: str = "en", **data: Any) -> str:
+    """Render `template` (a file under kb/templates/html) with `data`, its labels in `lang`."""
+    return environment(lang).get_template(template).render(lang=lang, **data)

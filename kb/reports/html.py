@@ -72,15 +72,15 @@ def _strip(rows: list[IndicatorRow], title: str) -> Strip:
                           title)
 
 
-def render_all(r: RegionReport, sections: list[str] | None = None) -> str:
+def render_all(r: RegionReport, sections: list[str] | None = None, lang: str = "en") -> str:
     """The report as one HTML fragment (stylesheet, header, sections in order, footer); `sections`
-    picks some of them (["brief"] for the brief alone)."""
+    picks some of them (["brief"] for the brief alone); headings and the brief's labels in `lang`."""
     strip = _strip(r.indicators, f"{r.region.name}: position among EU regions (percentile, right = better)")
     brief_strip = _strip(r.brief.headlines, f"{r.region.name}: headline figures among EU regions (right = better)")
     trends = [trend_chart(f"{t.indicator.label} ({t.indicator.unit})",
                           [("region", r.region.name, t.region), ("peers", "peers' median", t.peers),
                            ("eu", t.eu_label, t.eu)]) for t in r.trends]
-    return render("report.j2", r=r, sections=[s for s in r.sections if sections is None or s in sections],
+    return render("report.j2", lang=lang, r=r, sections=[s for s in r.sections if sections is None or s in sections],
                   strip=strip, brief_strip=brief_strip, trends=trends,
                   headline_lines=[indicator_line(row) for row in r.brief.headlines],
                   indicator_lines=[indicator_line(row) for row in r.indicators],

@@ -11,6 +11,7 @@ from typing import Any
 
 from kb.corpus.summary import PracticeSummary
 from kb.errors import MissingData, UsageError
+from kb.i18n import check_language, gettext_for, language_of
 from kb.reference.challenges import MAX_CHALLENGES, Weakness, weakest
 from kb.reference.compare import compare
 from kb.reference.peers import find_peers
@@ -35,6 +36,7 @@ class Card:
     transferability: str
     themes: list[str]
     sources: list[dict[str, str]]
+    original_title: str | None = None
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,7 @@ class Pack:
     matches: list[Pairing]
     missing: list[str]
     footer: dict[str, Any]
+    lang: str = "en"
 
 
 def _name(slug: str) -> str:
@@ -74,9 +77,11 @@ def _name(slug: str) -> str:
     return known[slug].name if slug in known else slug
 
 
-def agenda(cards: list[Card], start: str = "09:30", minutes_per_practice: int = 25) -> list[AgendaItem]:
+def agenda(cards: list[Card], start: str = "09:30", minutes_per_practice: int = 25,
+           lang: str = "en") -> list[AgendaItem]:
     """Return a timed agenda: welcome, one peer review per practice (breaks between blocks),
-    matchmaking, agreeing actions, close."""
+    matchmaking, agreeing actions, close; its labels in `lang`."""
+    _ = gettext_for(lang)
     try:
         clock = dt.datetime.combine(dt.date(2000, 1, 1), dt.time.fromisoformat(start))
     except ValueError:
@@ -90,18 +95,19 @@ def agenda(cards: list[Card], start: str = "09:30", minutes_per_practice: int = 
         items.append(AgendaItem(clock.strftime("%H:%M"), minutes, title, detail))
         clock += dt.timedelta(minutes=minutes)
 
-    add(15, "Welcome, aims and the rating scale", "1 = not useful for us, 5 = we want to adopt it")
+    add(15, _("Welcome, aims and the rating scale"), _("1 = not useful for us, 5 = we want to adopt it"))
     for n, card in enumerate(cards, 1):
         present = max(1, round(minutes_per_practice * 0.4))
         questions = max(1, round(minutes_per_practice * 0.4))
         rate = minutes_per_practice - present - questions
-        add(minutes_per_practice, f"Peer review: {card.title} ({card.region_name})",
-            f"{present} min presentation, {questions} min questions from peers, {rate} min rating")
+        add(minutes_per_practice, _("Peer review: %(title)s (%(region)s)", title=card.title, region=card.region_name),
+            _("%(present)s min presentation, %(questions)s min questions from peers, %(rate)s min rating",
+              present=present, questions=questions, rate=rate))
         if n % BREAK_EVERY == 0 and n < len(cards):
-            add(15, "Break")
-    add(20, "Matchmaking", "pairs from the shortlist meet to explore a transfer")
-    add(15, "Agreeing actions", "each region records an action, an owner and a due date")
-    add(5, "Close")
+            add(15, _("Break"))
+    add(20, _("Matchmaking"), _("pairs from the shortlist meet to explore a transfer"))
+    add(15, _("Agreeing actions"), _("each region records an action, an owner and a due date"))
+    add(5, _("Close"))
     return items
 
 
@@ -142,10 +148,13 @@ def matchmaking(session_regions: list[str], documents: list[PracticeSummary], li
 
 def build_pack(theme: str, session_regions: list[str], date: str, practices: list[str], index_dir: Path | str,
                facilitator: str = "", start: str = "09:30", minutes_per_practice: int = 25,
-               generated_on: str | None = None) -> Pack:
-    """Return the pack of one session (regions by slug, code or name; theme by slug or synonym)."""
+               generated_on: str | None = None, lang: str | None = None) -> Pack:
+    """Return the pack of one session (regions by slug, code or name; theme by slug or synonym),
+    its labels in `lang` (None: the participants' language when they share one, else English)."""
     theme = resolve_theme(theme)
     slugs = list(dict.fromkeys(resolve_region(r).slug for r in session_regions))
+    lang = check_language(lang) if lang else language_of(slugs)
+    _ = gettext_for(lang)
     info, documents = read_documents(Path(index_dir))
     by_id = {d.id: d for d in documents}
     chosen = practices or suggest_practices(theme, documents, index_dir=index_dir)
@@ -158,13 +167,14 @@ def build_pack(theme: str, session_regions: list[str], date: str, practices: lis
             continue
         cards.append(Card(d.id, d.title, _name(d.region), d.summary, d.governance, d.evidence, d.verification,
                           d.lessons, d.transferability, list(d.themes),
-                          [{"url": s.url, "title": s.title} for s in d.sources]))
+                          [{"url": s.url, "title": s.title} for s in d.sources], d.original_title))
     return Pack(
-        title=f"Peer-learning session: {themes()[theme].label}", theme=theme, date=date, facilitator=facilitator,
-        regions=slugs, cards=cards, agenda=agenda(cards, start, minutes_per_practice),
+        title=_("Peer-learning session: %(theme)s", theme=themes()[theme].label), theme=theme, date=date,
+        facilitator=facilitator, regions=slugs, cards=cards, agenda=agenda(cards, start, minutes_per_practice, lang),
         matches=matchmaking(slugs, documents, theme=theme), missing=missing,
         footer={"index_build": info.build_id, "corpus_hash": info.corpus_hash,
                 "generated_on": generated_on or dt.date.today().isoformat()},
+        lang=lang,
     )
 
 
@@ -207,15 +217,17 @@ def _view(pack: Pack) -> dict[str, Any]:
     """The pack as the template needs it: names and labels instead of slugs."""
     labels = themes()
     names = [_name(r) for r in pack.regions]
-    cards = [{"id": c.id, "title": c.title, "region": c.region_name, "evidence": c.evidence,
+    cards = [{"id": c.id, "title": c.title, "original_title": c.original_title, "region": c.region_name,
+              "evidence": c.evidence,
               "verification": c.verification, "themes": [labels[t].label for t in c.themes if t in labels],
               "summary": c.summary, "governance": c.governance, "lessons": c.lessons,
               "transferability": c.transferability,
               "sources": [{"url": s.get("url") or "", "title": s.get("title") or s.get("url") or ""}
                           for s in c.sources]}
              for c in pack.cards]
-    matches = [{"pair": f"{_name(m.receiver)} learns from {_name(m.giver)}", "practice": m.practice_title,
-                "why": m.why}
+    _ = gettext_for(pack.lang)
+    matches = [{"pair": _("%(receiver)s learns from %(giver)s", receiver=_name(m.receiver), giver=_name(m.giver)),
+                "practice": m.practice_title, "why": m.why}
                for m in pack.matches]
     footer = {**pack.footer, "corpus_hash": str(pack.footer["corpus_hash"])[:16]}
     return {"title": pack.title, "date": pack.date, "facilitator": pack.facilitator, "regions": names,
@@ -224,4 +236,4 @@ def _view(pack: Pack) -> dict[str, Any]:
 
 def render_pack(pack: Pack) -> str:
     """Return the pack as HTML: header, agenda, practice cards, matchmaking shortlist."""
-    return render("pack.j2", pack=_view(pack))
+    return render("pack.j2", lang=pack.lang, pack=_view(pack))
