@@ -185,9 +185,10 @@ def validate(practices: Path, as_json: bool) -> None:
     """
     from kb.corpus.records import scan, source_warnings
     from kb.corpus.stats import counts
+    from kb.reference.networks import check_networks
 
     good, problems, _ = scan(practices)
-    problems.sort()
+    problems = sorted([*problems, *check_networks()])
     warnings = source_warnings(practices)
     if as_json:
         echo_json({"records": len(good) + len({p.path for p in problems}), "valid": len(good),
@@ -608,6 +609,41 @@ def report(regions: tuple[str, ...], all_pilots: bool, out_dir: Path, jobs: int,
         click.echo(f"FAILED {o.name}: {o.error} (executed notebook: {o.notebook})", err=True)
     if failed:
         sys.exit(1)
+
+
+@cli.command()
+@click.argument("region", type=TEXT)
+@click.option("--theme", type=TEXT, help="Only partners with practices of this theme (slug, label or synonym).")
+@click.option("--limit", default=10, show_default=True, type=int, callback=positive_int, help="Partners to show.")
+@index_option
+@json_option
+@handle_errors
+def partners(region: str, theme: str | None, limit: int, index: Path, as_json: bool) -> None:
+    """Regions REGION should link up with, ranked: structural closeness, where they do better than
+    REGION is weak and have practices that answer it, shared S3 domains, networks both are in."""
+    from kb.reference.partners import rank_partners
+    from kb.reference.regions import resolve_region
+    from kb.reference.themes import resolve_theme
+    from kb.search.build import read_documents
+
+    target = resolve_region(region)
+    slug = resolve_theme(theme) if theme else None
+    found = rank_partners(target, read_documents(index)[1], slug, limit)
+    if as_json:
+        echo_json({"region": target.slug, "theme": slug, "partners": [p.to_dict() for p in found]})
+        return
+    click.echo(f"Partners for {target.name}{f' on {slug}' if slug else ''}:")
+    for n, p in enumerate(found, 1):
+        parts = ", ".join(f"{k} {v:g}" for k, v in p.parts.items() if v)
+        click.echo(f"{n:2}. {p.name} ({p.country})  score {p.score:g}  [{parts}]")
+        for reason in p.reasons:
+            click.echo(textwrap.fill(reason, 100, initial_indent="    - ", subsequent_indent="      "))
+        for practice in p.practices:
+            click.echo(f"    visit: {practice.title} ({practice.id}) {practice.url}")
+        for channel in p.channels:
+            click.echo(f"    channel: {channel.network} ({channel.roles}) {channel.source}")
+    if not found:
+        click.echo("no partner found" + (" with practices of that theme" if slug else ""))
 
 
 @cli.command()

@@ -178,12 +178,11 @@ def programme_for(region: Region, instrument_id: str) -> Programme | None:
                  if any(FUND_INSTRUMENTS.get(f.upper()) == instrument_id for f in p.funds)), None)
 
 
-@lru_cache(maxsize=1)
 def networks() -> list[dict]:
-    try:
-        return list(load_yaml("networks.yaml") or [])
-    except FileNotFoundError:
-        return []
+    """The networks of kb/data/networks/ (kb/reference/networks.py)."""
+    from kb.reference.networks import networks as all_networks
+
+    return list(all_networks())
 
 
 def _uk_position() -> dict:

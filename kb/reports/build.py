@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field, fields, replace
 from functools import lru_cache
@@ -21,6 +21,7 @@ from kb.errors import MissingData, NotARegion
 from kb.reference.challenges import fmt_number, weakest
 from kb.reference.compare import TREND_INDICATORS, Comparison, Trend, compare, trend
 from kb.reference.data import load_yaml
+from kb.reference.domains import profiles
 from kb.reference.funding import (
     UNCHECKED,
     Assessment,
@@ -31,12 +32,10 @@ from kb.reference.funding import (
     programme_for,
     programmes,
 )
-from kb.reference.funding import networks as network_list
 from kb.reference.indicators import Figure, figure, indicators, median_of, percentile
 from kb.reference.peers import PeerResult, find_peers
 from kb.reference.regions import PILOT_REGIONS, Region, country_name, regions, resolve_region
 from kb.search.build import read_documents
-from kb.text import words
 from kb.workshops.sessions import Feedback, feedback_for
 
 PEER_PRACTICES = 3
@@ -296,14 +295,6 @@ class RegionReport:
         return [s for s in REPORT_SECTIONS if s != "workshop-feedback" or self.feedback]
 
 
-@lru_cache(maxsize=1)
-def profiles() -> dict[str, dict]:
-    return {row["slug"]: row for row in load_yaml("pilot_profiles.yaml")}
-
-
-@lru_cache(maxsize=1)
-def s3_domains() -> list[dict]:
-    return list(load_yaml("s3_domains.yaml"))
 
 
 def _cite_all(cit: Citations, urls: Any, title: str = "") -> tuple[int, ...]:
@@ -514,73 +505,19 @@ def build_practices(region: Region, challenges: list[Challenge], peers: PeerResu
     return others, own
 
 
-def _domains(text: str) -> set[str]:
-    folded = " " + " ".join(words(text)) + " "
-    return {d["slug"] for d in s3_domains() if any(f" {' '.join(words(w))} " in folded for w in d["words"])}
-
-
-def region_domains(slug: str) -> set[str]:
-    row = profiles().get(slug, {})
-    text = " ".join(str(x) for x in [*(row.get("key_sectors") or []), *(row.get("s3_priority_domains") or [])])
-    return _domains(text)
-
-
 def build_partners(region: Region, challenges: list[Challenge], peers: PeerResult | None,
                    documents: list[PracticeSummary], cit: Citations) -> list[Partner]:
-    """Regions worth calling: those with practices in the challenge themes, structural peers, and
-    regions in a network the region belongs to, ranked by how many of these hold. A pilot region
-    is listed only for a practice or a shared network, never for being a pilot."""
-    wanted = {t for ch in challenges for t in ch.themes}
-    by_region: dict[str, list[PracticeSummary]] = defaultdict(list)
-    for doc in documents:
-        if set(doc.themes) & wanted:
-            for r in doc.regions:
-                if r and r != region.slug and r not in ("multi-region", "eu"):
-                    by_region[r].append(doc)
-    memberships: dict[str, dict[str, str]] = defaultdict(dict)
-    for net in network_list():
-        members = net.get("members") or []
-        if any(m.get("region") == region.slug for m in members):
-            for m in members:
-                if m.get("region") and m["region"] != region.slug:
-                    memberships[m["region"]].setdefault(str(net.get("name", net.get("id", ""))),
-                                                        str(m.get("source") or ""))
-    peer_by_region = {p.region: p for p in peers.peers} if peers else {}
-    mine = region_domains(region.slug)
-    labels = {d["slug"]: d["label"] for d in s3_domains()}
-    ranked = []
-    for slug in set(by_region) | set(memberships):
-        if slug not in regions():
-            continue
-        docs = by_region.get(slug, [])
-        nets = memberships.get(slug, {})
-        peer = peer_by_region.get(slug)
-        score = 2.0 * min(len(docs), 3) + 2.0 * len(nets) + (3.0 * (1 - peer.distance) if peer else 0.0)
-        ranked.append((-score, _region_name(slug), slug, docs, nets, peer))
-    ranked.sort()
+    """The first partners of `kb partners` (kb/reference/partners.py), with their reasons; each
+    shared network cites the page that states the partner's membership."""
+    from kb.reference.partners import rank_partners
+
+    peer_slugs = {p.region for p in peers.peers} if peers else set()
     out = []
-    for _, name, slug, docs, nets, peer in ranked[:MAX_PARTNERS]:
-        reasons: list[str] = []
-        cites: list[int] = []
-        if peer:
-            reasons.append(f"structural peer, distance {peer.distance:.2f}; close on "
-                           + " and ".join(peer.closest[:2]))
-        if docs:
-            titles = docs[0].title
-            more = f" and {len(docs) - 1} more" if len(docs) > 1 else ""
-            reasons.append(f"practices in your challenge themes: {titles}{more}")
-        shared = sorted(mine & region_domains(slug))
-        if shared:
-            more = f" and {len(shared) - 3} more" if len(shared) > 3 else ""
-            reasons.append("shares S3 domains: " + ", ".join(labels[s] for s in shared[:3]) + more)
-        if nets:
-            names = list(nets)
-            more = f" and {len(names) - 2} more" if len(names) > 2 else ""
-            reasons.append("fellow member of " + "; ".join(names[:2]) + more)
-            cites += list(_cite_all(cit, [nets[n] for n in names[:2]]))
-        kind = "peer" if peer else "pilot" if slug in PILOT_REGIONS else "region"
-        out.append(Partner(region=slug, name=name, kind=kind, reasons=reasons, cites=tuple(dict.fromkeys(cites)),
-                           networks=tuple(nets)))
+    for p in rank_partners(region, documents, limit=MAX_PARTNERS):
+        kind = "peer" if p.region in peer_slugs else "pilot" if p.region in PILOT_REGIONS else "region"
+        cites = tuple(dict.fromkeys(n for c in p.channels for n in _cite_all(cit, [c.source])))
+        out.append(Partner(region=p.region, name=p.name, kind=kind, reasons=p.reasons, cites=cites,
+                           networks=tuple(c.network for c in p.channels)))
     return out
 
 
@@ -786,7 +723,7 @@ def _data_years(rows: list[IndicatorRow]) -> list[dict[str, Any]]:
     out = [{"file": "kb/data/indicators.csv", "indicator": r.label, "year": r.region.year, "source": r.id}
            for r in rows]
     out += [{"file": f"kb/data/{name}", "indicator": "", "year": None, "source": name}
-            for name in ("pilot_profiles.yaml", "instruments.yaml", "funding_rules.yaml", "networks.yaml")]
+            for name in ("pilot_profiles.yaml", "instruments.yaml", "funding_rules.yaml", "networks/")]
     return out
 
 
