@@ -1,1 +1,1 @@
-"""Notebook applications (Voila): the search app."""
+"""Notebook applications (Voila): the search app and the workshop session app."""

@@ -262,9 +262,10 @@ def default_workshops_dir() -> str:
 
 
 class _AppBox(w.VBox):
-    """The app's layout; its plain-text form (saved by papermill next to the widget) lists the hits."""
+    """An app's layout whose plain-text form (what papermill saves next to the widget) is the
+    app's `text()`: the hits of the search app, the record's summary of the session app."""
 
-    def __init__(self, app: SearchApp, **kwargs: Any):
+    def __init__(self, app: Any, **kwargs: Any):
         super().__init__(**kwargs)
         self._app = app
 

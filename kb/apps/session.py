@@ -14,6 +14,7 @@ from typing import Any
 
 import ipywidgets as w
 
+from kb.apps.search import _AppBox
 from kb.errors import KBError, ProblemsError, SessionError
 from kb.reference.regions import regions
 from kb.reference.themes import themes
@@ -33,20 +34,6 @@ def default_session() -> str:
 def _name(slug: str) -> str:
     known = regions()
     return known[slug].name if slug in known else slug
-
-
-class _Box(w.VBox):
-    """The app's layout; its plain-text form (what papermill saves) summarises the record."""
-
-    def __init__(self, app: SessionApp, **kwargs: Any):
-        super().__init__(**kwargs)
-        self._app = app
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        data = super()._repr_mimebundle_(**kwargs)
-        if isinstance(data, dict):
-            data["text/plain"] = self._app.text()
-        return data
 
 
 class RatingForm:
@@ -94,7 +81,7 @@ class SessionApp:
         self.data: dict[str, Any] = {}
         self.status = w.HTML()
         self.status.add_class("kb-status")
-        self._box = _Box(self, layout=w.Layout(width="100%"))
+        self._box = _AppBox(self, layout=w.Layout(width="100%"))
         try:
             data, problems = read_session(self.path)
             if problems:
