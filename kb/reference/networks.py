@@ -26,6 +26,8 @@ class Membership:
     detail: str
     source: str
     verification: str
+    part: str = ""
+    """The partnership or project of a network of them (`channel: part`), e.g. "S3Chem"."""
 
 
 def _files() -> list[Path]:
@@ -50,7 +52,7 @@ def memberships() -> tuple[Membership, ...]:
     """Every membership of every network."""
     return tuple(Membership(str(n.get("id")), str(n.get("name", n.get("id"))), str(m.get("region")),
                             str(m.get("role") or "member"), str(m.get("detail") or ""), str(m.get("source") or ""),
-                            str(m.get("verification") or "partial"))
+                            str(m.get("verification") or "partial"), str(m.get("part") or ""))
                  for n in networks() for m in (n.get("members") or []) if isinstance(m, dict))
 
 
@@ -63,7 +65,7 @@ def _by_part() -> frozenset[str]:
 
 def shared(a: str, b: str) -> dict[str, tuple[Membership, Membership]]:
     """The channels regions `a` and `b` already share: a network both belong to, or, in a network
-    of partnerships or projects, the partnership or project both are in (its `detail`) ->
+    of partnerships or projects, the partnership or project both are in (its `part`) ->
     (a's, b's membership)."""
     mine = [m for m in memberships() if m.region == a]
     out: dict[str, tuple[Membership, Membership]] = {}
@@ -72,8 +74,8 @@ def shared(a: str, b: str) -> dict[str, tuple[Membership, Membership]]:
             if own.network != theirs.network:
                 continue
             if own.network in _by_part():
-                if own.detail and own.detail == theirs.detail:
-                    out.setdefault(f"{theirs.network_name}: {theirs.detail}", (own, theirs))
+                if own.part and own.part == theirs.part:
+                    out.setdefault(f"{theirs.network_name}: {theirs.part}", (own, theirs))
             else:
                 out.setdefault(theirs.network_name, (own, theirs))
     return out
@@ -119,7 +121,7 @@ def check_networks() -> list[Problem]:
                 problems.append(Problem(shown, line, f"member {region}: {why}"))
             if m.get("verification") not in ("verified", "partial"):
                 problems.append(Problem(shown, line, f"member {region}: verification must be verified or partial"))
-            key = (region, str(m.get("role") or ""), str(m.get("detail") or ""))
+            key = (region, str(m.get("role") or ""), str(m.get("part") or m.get("detail") or ""))
             if key in seen:
                 problems.append(Problem(shown, line, f"member {region} is listed twice with the same role and detail"))
             seen.add(key)
