@@ -72,3 +72,18 @@ def test_the_command(real_index: Path) -> None:
     assert data["region"] == "saxony" and len(data["partners"]) == 3
     bad = CliRunner().invoke(cli, ["partners", "Atlantis"])
     assert bad.exit_code == 2
+
+
+def test_most_partners_are_outside_the_pilots_and_a_uk_region_gets_no_eu_only_channel(real_index: Path) -> None:
+    from kb.reference.partners import open_networks
+    from kb.reference.regions import PILOT_REGIONS
+
+    docs = read_documents(real_index)[1]
+    saxony = rank_partners(resolve_region("saxony"), docs, limit=8)
+    assert sum(p.region not in PILOT_REGIONS for p in saxony) > len(saxony) / 2
+    manchester = resolve_region("greater-manchester")
+    closed = {"interreg-europe-projects", "s3-thematic-platforms", "vanguard-initiative", "regional-innovation-valleys"}
+    assert not closed & open_networks(manchester)
+    assert closed <= open_networks(resolve_region("saxony"))
+    for p in rank_partners(manchester, docs, limit=10):
+        assert not any(c.network.startswith(("Interreg Europe", "Smart Specialisation Thematic")) for c in p.channels)

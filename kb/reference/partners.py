@@ -20,11 +20,15 @@ CLOSENESS = 3.0
 """Points for an identical structure (distance 0), falling to 0 at distance 0.5 and beyond."""
 STRONGER = 1.0
 """Points per weak indicator of the region on which the partner does better than the region's peers."""
-PRACTICE = 1.0
+PRACTICE = 0.75
 """Points per practice of the partner in the region's challenge themes (up to MAX_PRACTICES)."""
-DOMAIN = 0.5
+DOMAIN = 0.25
+"""Points per shared S3 domain (up to 4): known for the pilot regions only, so kept small."""
 CHANNEL = 1.5
 MAX_PRACTICES = 3
+"""Practices shown per partner."""
+SCORED_PRACTICES = 2
+"""Practices that count towards the score."""
 LEVEL_POINTS = {"evaluated": 3, "results": 2, "outputs": 1, "described": 0}
 
 
@@ -86,6 +90,21 @@ def _stronger(weak: list[Weakness], region: Region, other: Region) -> list[str]:
     return out
 
 
+def open_networks(region: Region) -> set[str]:
+    """The networks that can be a channel for `region`: those that are not a programme closed to
+    it (kb/data/networks/README.md), e.g. no EU-only platform for a UK region after 2020."""
+    from kb.reference.funding import assess
+    from kb.reference.networks import networks
+
+    verdicts = {a.id: a.eligible for a in assess(region)}
+    out = set()
+    for net in networks():
+        programme = str(net.get("instrument") or net.get("id"))
+        if verdicts.get(programme) is not False:
+            out.add(str(net.get("id")))
+    return out
+
+
 def rank_partners(region: Region, documents: list[PracticeSummary], theme: str | None = None,
                   limit: int = 10) -> list[PartnerRegion]:
     """The regions `region` should call, best first (never itself, nor a region it contains)."""
@@ -107,6 +126,7 @@ def rank_partners(region: Region, documents: list[PracticeSummary], theme: str |
         if set(doc.themes) & wanted:
             for slug in doc.regions:
                 by_region.setdefault(slug, []).append(doc)
+    open_to = open_networks(region)
     mine = region_domains(region.slug)
     labels = {d["slug"]: d["label"] for d in s3_domains()}
     own_codes = set(region.all_codes())
@@ -119,11 +139,13 @@ def rank_partners(region: Region, documents: list[PracticeSummary], theme: str |
             continue
         close, distance = _closeness(region, other)
         stronger = _stronger(weak, region, other)
-        channels = shared(region.slug, slug)
+        channels = {name: pair for name, pair in shared(region.slug, slug).items() if pair[0].network in open_to}
         domains = sorted(mine & region_domains(slug))
+        # Capped parts, so that a region the knowledge base knows well (a pilot: many records,
+        # profiled domains, recorded networks) does not outrank a closer region for that alone.
         parts = {"closeness": round(close, 2), "complementarity": STRONGER * min(len(stronger), 3),
-                 "practices": PRACTICE * min(len(docs), MAX_PRACTICES), "domains": DOMAIN * min(len(domains), 4),
-                 "channels": CHANNEL * min(len(channels), 2)}
+                 "practices": PRACTICE * min(len(docs), SCORED_PRACTICES),
+                 "domains": DOMAIN * min(len(domains), 4), "channels": CHANNEL * min(len(channels), 1)}
         score = round(sum(parts.values()), 2)
         if score <= 0:
             continue
