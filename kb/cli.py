@@ -523,6 +523,7 @@ def funding(region: str, eligible_only: bool, as_json: bool) -> None:
 @cli.command()
 @click.argument("regions", nargs=-1, type=TEXT)
 @click.option("--all", "all_pilots", is_flag=True, help="The 12 pilot regions.")
+@click.option("--eu", "all_eu", is_flag=True, help="Every NUTS 2 region with figures, and the pilot regions.")
 @click.option("--out", "out_dir", default=_home("in_root", "reports"), show_default="reports of the project",
               type=click.Path(file_okay=False, path_type=Path), help="Folder for the HTML reports.")
 @click.option("--jobs", default=4, show_default=True, type=int, callback=positive_int,
@@ -541,7 +542,7 @@ def funding(region: str, eligible_only: bool, as_json: bool) -> None:
 @index_option
 @json_option
 @handle_errors
-def report(regions: tuple[str, ...], all_pilots: bool, out_dir: Path, jobs: int, workshops_dir: Path,
+def report(regions: tuple[str, ...], all_pilots: bool, all_eu: bool, out_dir: Path, jobs: int, workshops_dir: Path,
            notebook: Path, pdf: bool, stale: bool, lang: str | None, index: Path, as_json: bool) -> None:
     """Render a peer-learning report per region (REGION... or --all) and reports/index.html.
 
@@ -558,10 +559,14 @@ def report(regions: tuple[str, ...], all_pilots: bool, out_dir: Path, jobs: int,
     from kb.workshops.sessions import skipped_sessions
 
     lang = check_language(lang) if lang else None
-    if not regions and not all_pilots and not stale:
-        raise click.UsageError("name at least one REGION, or use --all for the 12 pilot regions or --stale")
+    if not regions and not all_pilots and not stale and not all_eu:
+        raise click.UsageError("name at least one REGION, or use --all for the 12 pilot regions, --eu or --stale")
     outdated = stale_reports(out_dir, workshops_dir) if stale else {}
     targets = resolve_regions([*regions, *outdated], all_pilots)
+    if all_eu:
+        from kb.reports.batch import eu_regions
+
+        targets = list({r.slug: r for r in [*targets, *eu_regions()]}.values())
     if not targets:
         if as_json:
             echo_json({"reports": [], "index": None})

@@ -93,3 +93,25 @@ def test_reports_older_than_a_session_are_marked_and_rerendered(fixture_index: P
     assert stale.exit_code == 0, stale.output
     assert [r["region"] for r in json.loads(stale.output)["reports"]] == ["saxony"]
     assert "older than the session" not in (out / "index.html").read_text(encoding="utf-8")
+
+
+def test_the_eu_batch_covers_every_region_with_figures_and_the_index_maps_them(fixture_index: Path,
+                                                                              tmp_path: Path) -> None:
+    from kb.reference.regions import PILOT_REGIONS
+    from kb.reports.batch import eu_regions, region_map, write_index
+
+    chosen = eu_regions()
+    slugs = {r.slug for r in chosen}
+    assert len(chosen) >= 240 and set(PILOT_REGIONS) <= slugs and "eu" not in slugs
+    assert len(slugs) == len(chosen)
+    out = tmp_path / "reports"
+    out.mkdir()
+    for slug in ("saxony", "stuttgart"):
+        (out / f"{slug}.html").write_text("<html></html>", encoding="utf-8")
+    html = write_index([], [], out, "2026-12-02").read_text(encoding="utf-8")
+    assert html.count("<path") >= 240 and 'href="saxony.html"' in html and 'href="stuttgart.html"' in html
+    svg = html.split("<svg")[1].split("</svg>")[0]
+    assert svg.count('href="saxony.html"') == 3  # Dresden, Chemnitz and Leipzig open the Saxony report
+    assert "EuroGeographics" in html
+    rows = [r for r in region_map([]).regions if r.href]
+    assert rows == []

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,7 +15,15 @@ from kb.errors import NotARegion
 from kb.files import write_atomic
 from kb.notebooks import RenderJob, RenderOutcome, render_many
 from kb.reference.indicators import figure
-from kb.reference.regions import PILOT_REGIONS, PSEUDO_REGIONS, Region, country_name, regions, resolve_region
+from kb.reference.regions import (
+    PILOT_REGIONS,
+    PSEUDO_REGIONS,
+    Region,
+    country_name,
+    nuts_names,
+    regions,
+    resolve_region,
+)
 from kb.templating import render
 
 DEFAULT_NOTEBOOK = Path("notebooks/region_report.ipynb")
@@ -93,15 +102,72 @@ def _headline(region: Region, indicator: str, fmt: str) -> Headline:
     return Headline(None if fig.value is None else fmt.format(fig.value), fig.year, fig.note.startswith("UK"))
 
 
+def eu_regions() -> list[Region]:
+    """Every region `kb report --eu` reports on: the pilot regions and each NUTS 2 region with
+    figures (a population figure at least), in the order of the index (country, then name)."""
+    known = regions().values()
+    chosen = [r for r in known if r.kind == "pilot"]
+    chosen += [r for r in known if r.kind == "nuts2" and figure(r, "population").value is not None]
+    return sorted(chosen, key=lambda r: (country_name(r.country), r.name))
+
+
+@dataclass(frozen=True)
+class MapRegion:
+    """One NUTS 2 region on the index page's map: its outline, how it is coloured, its link."""
+
+    code: str
+    path: str
+    kind: str
+    """"pilot", "report" (a report exists) or "none"."""
+    href: str
+    title: str
+
+
+@dataclass(frozen=True)
+class RegionMap:
+    viewbox: str
+    regions: list[MapRegion]
+    attribution: str
+
+
+def region_map(rows: list[IndexRow]) -> RegionMap | None:
+    """The map of the index: every NUTS 2 region of kb/data/nuts2_map.json, pilots and regions
+    with a report linked to it (a pilot's NUTS 2 parts to the pilot's report); None without
+    the boundary file."""
+    from kb.reference.data import data_path
+
+    try:
+        with data_path("nuts2_map.json").open(encoding="utf-8") as fh:
+            data = json.load(fh)
+    except FileNotFoundError:
+        return None
+    known = regions()
+    linked: dict[str, tuple[str, str, str]] = {}
+    for row in rows:
+        if row.status == "failed":
+            continue
+        region = known[row.slug]
+        kind = "pilot" if region.kind == "pilot" else "report"
+        for code in region.nuts:
+            if len(code) == 4 and (code not in linked or kind == "pilot"):
+                linked[code] = (kind, f"{row.slug}.html", row.name)
+    names = nuts_names()
+    out = []
+    for code, path in data["regions"].items():
+        kind, href, title = linked.get(code, ("none", "", names.get(code, code)))
+        out.append(MapRegion(code, path, kind, href, f"{title} ({code})"))
+    return RegionMap(" ".join(str(v) for v in data["viewbox"]), out, str(data.get("attribution") or ""))
+
+
 def write_index(targets: list[Region], outcomes: list[RenderOutcome], out_dir: Path, date: str,
                 workshops_dir: Path | None = None) -> Path:
-    """Write `out_dir/index.html`: a table of every report (and every report already there),
-    marking those older than their region's newest workshop session."""
+    """Write `out_dir/index.html`: a map and a table of every report (and every report already
+    there) by country, marking those older than their region's newest workshop session."""
     by_slug = {o.name: o for o in outcomes}
     known = regions()
     slugs = sorted(dict.fromkeys([*(r.slug for r in targets),
                                   *(p.stem for p in out_dir.glob("*.html") if p.stem in known)]),
-                   key=lambda s: known[s].name)
+                   key=lambda s: (country_name(known[s].country), known[s].name))
     stale = stale_reports(out_dir, workshops_dir) if workshops_dir is not None else {}
     rows = []
     for slug in slugs:
@@ -113,7 +179,7 @@ def write_index(targets: list[Region], outcomes: list[RenderOutcome], out_dir: P
                              cohort=region.pilot_cohort, headlines=headlines, status=status,
                              error=(outcome.error or "") if outcome else "", stale=stale.get(slug, "")))
     html = render("reports_index.j2", version=__version__, date=date, labels=[label for _, label, _ in HEADLINES],
-                  rows=rows)
+                  rows=rows, map=region_map(rows))
     path = out_dir / "index.html"
     out_dir.mkdir(parents=True, exist_ok=True)
     write_atomic(path, html)
