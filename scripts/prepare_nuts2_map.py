@@ -1,7 +1,8 @@
 """Turn GISCO's NUTS 2021 level-2 boundaries (NUTS_RG_60M_2021_3035_LEVL_2.geojson, ETRS89-LAEA,
 1:60 million) into kb/data/nuts2_map.json: one SVG path per region in kilometres, north up,
 for the map on reports/index.html (holes kept: draw with fill-rule evenodd). Regions outside the
-European frame (the outermost regions) are left out. Usage: python scripts/prepare_nuts2_map.py PATH/TO/NUTS_RG_60M_2021_3035_LEVL_2.geojson"""
+European frame (the outermost regions) are left out.
+Usage: python scripts/prepare_nuts2_map.py PATH/TO/NUTS_RG_60M_2021_3035_LEVL_2.geojson"""
 
 from __future__ import annotations
 
