@@ -524,6 +524,9 @@ def funding(region: str, eligible_only: bool, as_json: bool) -> None:
 @click.argument("regions", nargs=-1, type=TEXT)
 @click.option("--all", "all_pilots", is_flag=True, help="The 12 pilot regions.")
 @click.option("--eu", "all_eu", is_flag=True, help="Every NUTS 2 region with figures, and the pilot regions.")
+@click.option("--scheduler", default=None, type=TEXT,
+              help="Run the reports on Dask: tcp://HOST:PORT, or `local` for a LocalCluster of --jobs workers "
+                   "(pip install -e '.[cluster]').")
 @click.option("--out", "out_dir", default=_home("in_root", "reports"), show_default="reports of the project",
               type=click.Path(file_okay=False, path_type=Path), help="Folder for the HTML reports.")
 @click.option("--jobs", default=4, show_default=True, type=int, callback=positive_int,
@@ -542,8 +545,9 @@ def funding(region: str, eligible_only: bool, as_json: bool) -> None:
 @index_option
 @json_option
 @handle_errors
-def report(regions: tuple[str, ...], all_pilots: bool, all_eu: bool, out_dir: Path, jobs: int, workshops_dir: Path,
-           notebook: Path, pdf: bool, stale: bool, lang: str | None, index: Path, as_json: bool) -> None:
+def report(regions: tuple[str, ...], all_pilots: bool, all_eu: bool, scheduler: str | None, out_dir: Path, jobs: int,
+           workshops_dir: Path, notebook: Path, pdf: bool, stale: bool, lang: str | None, index: Path,
+           as_json: bool) -> None:
     """Render a peer-learning report per region (REGION... or --all) and reports/index.html.
 
     Each report is executed with papermill and exported to offline HTML; the executed notebook
@@ -559,6 +563,13 @@ def report(regions: tuple[str, ...], all_pilots: bool, all_eu: bool, out_dir: Pa
     from kb.workshops.sessions import skipped_sessions
 
     lang = check_language(lang) if lang else None
+    if scheduler:
+        import importlib.util
+
+        from kb.cluster import ClusterMissing
+
+        if importlib.util.find_spec("distributed") is None:
+            raise ClusterMissing()
     if not regions and not all_pilots and not stale and not all_eu:
         raise click.UsageError("name at least one REGION, or use --all for the 12 pilot regions, --eu or --stale")
     outdated = stale_reports(out_dir, workshops_dir) if stale else {}
@@ -592,7 +603,7 @@ def report(regions: tuple[str, ...], all_pilots: bool, all_eu: bool, out_dir: Pa
                 bar(done[0], len(targets))
 
         outcomes = render_reports(targets, out_dir, index, workshops_dir, notebook=notebook, workers=jobs,
-                                  progress=progress, lang=lang)
+                                  progress=progress, lang=lang, scheduler=scheduler)
     if browser is not None:
         from kb.reports.pdf import print_pdf
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from kb.cli import cli
@@ -115,3 +116,38 @@ def test_the_eu_batch_covers_every_region_with_figures_and_the_index_maps_them(f
     assert "EuroGeographics" in html
     rows = [r for r in region_map([]).regions if r.href]
     assert rows == []
+
+
+def test_the_same_reports_on_a_two_worker_dask_cluster(fixture_index: Path, tmp_path: Path) -> None:
+    pytest.importorskip("distributed")
+    targets = [regions()[s] for s in ("saxony", "wallonia", "greater-manchester")]
+    local, dask = tmp_path / "local", tmp_path / "dask"
+    done_local = render_reports(targets, local, fixture_index, tmp_path / "none", notebook=NOTEBOOK, workers=2,
+                                generated_on="2026-01-01")
+    done_dask = render_reports(targets, dask, fixture_index, tmp_path / "none", notebook=NOTEBOOK, workers=2,
+                               generated_on="2026-01-01", scheduler="local")
+    assert [o.ok for o in done_local] == [o.ok for o in done_dask] == [True, True, True]
+    for region in targets:
+        a = (local / f"{region.slug}.html").read_bytes()
+        b = (dask / f"{region.slug}.html").read_bytes()
+        assert a == b, region.slug
+
+
+def test_a_failing_report_on_dask_is_tried_twice_then_listed(fixture_index: Path, tmp_path: Path) -> None:
+    pytest.importorskip("distributed")
+    broken = Path(__file__).parent / "fixtures" / "notebooks" / "broken.ipynb"
+    outcomes = render_reports([regions()["saxony"]], tmp_path / "out", fixture_index, tmp_path / "none",
+                              notebook=broken, workers=1, scheduler="local")
+    assert [o.ok for o in outcomes] == [False] and "boom" in (outcomes[0].error or "")
+
+
+def test_without_dask_the_scheduler_option_is_one_line(fixture_index: Path, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "distributed" else real(name, *a))
+    result = CliRunner().invoke(cli, ["report", "saxony", "--scheduler", "local", "--index", str(fixture_index),
+                                      "--out", str(tmp_path)])
+    assert result.exit_code == 2 and "pip install -e '.[cluster]'" in result.output
+    assert not any(tmp_path.iterdir())

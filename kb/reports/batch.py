@@ -60,7 +60,7 @@ def resolve_regions(names: list[str], all_pilots: bool) -> list[Region]:
 def render_reports(targets: list[Region], out_dir: Path, index_dir: Path, workshops_dir: Path,
                    notebook: Path = DEFAULT_NOTEBOOK, workers: int = 4, generated_on: str | None = None,
                    progress: Callable[[RenderOutcome], None] | None = None,
-                   lang: str | None = None) -> list[RenderOutcome]:
+                   lang: str | None = None, scheduler: str | None = None) -> list[RenderOutcome]:
     """Render one report per region and write `index.html`; return the outcomes in order."""
     date = generated_on or dt.date.today().isoformat()
     jobs = [RenderJob(r.slug, {"region": r.slug, "index_dir": os.path.abspath(index_dir),
@@ -68,7 +68,12 @@ def render_reports(targets: list[Region], out_dir: Path, index_dir: Path, worksh
                                **({"lang": lang} if lang else {})},
                       title=f"{r.name}: peer-learning report · Transition KB")
             for r in targets]
-    outcomes = render_many(Path(notebook), jobs, Path(out_dir), workers=workers, progress=progress)
+    if scheduler:  # the same jobs as Dask tasks (kb/cluster.py)
+        from kb.cluster import render_on_cluster
+
+        outcomes = render_on_cluster(Path(notebook), jobs, Path(out_dir), scheduler, workers, progress)
+    else:
+        outcomes = render_many(Path(notebook), jobs, Path(out_dir), workers=workers, progress=progress)
     write_index(targets, outcomes, Path(out_dir), date, Path(workshops_dir))
     return outcomes
 
