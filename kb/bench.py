@@ -222,7 +222,7 @@ def _edit_one(root: Path) -> Path:
 
 
 def run(practices: Path, sizes: list[int], reps: int = 3, reports: bool = True, workers: int = 4,
-        progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+        progress: Callable[[str], None] | None = None, eu_workers: tuple[int, ...] = ()) -> dict[str, Any]:
     """Run the benchmark; return every figure (see `table`)."""
     from kb.search.build import build_index, read_stamp
     from kb.search.index import Index
@@ -298,6 +298,9 @@ def run(practices: Path, sizes: list[int], reps: int = 3, reports: bool = True, 
         if reports:
             say("reports")
             figures += _measure_reports(real_index, work, reps, workers)
+        if eu_workers:
+            say("the EU batch")
+            figures += measure_eu_batch(real_index, work, eu_workers)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return {
@@ -341,6 +344,36 @@ def _measure_reports(real_index: Path, work: Path, reps: int, workers: int) -> l
     figures.append(Measure(f"floor: 12 trivial notebooks, {workers} workers", min(batch_floor), "s",
                           samples=batch_floor))
     figures.append(Measure(f"12 pilot reports, {workers} workers", min(batch), "s", min(batch_floor), 1.5, batch))
+    return figures
+
+
+def measure_eu_batch(real_index: Path, work: Path, worker_counts: tuple[int, ...] = (1, 2, 4)) -> list[Measure]:
+    """The EU batch (`kb report --eu`: every NUTS 2 region with figures and the pilots) against
+    the floor of as many trivial notebooks on the same workers, for each number of workers."""
+    import nbformat
+
+    from kb.notebooks import RenderJob, render_many
+    from kb.reports.batch import eu_regions
+
+    notebook = Path("notebooks/region_report.ipynb").resolve()
+    trivial = work / "trivial-eu.ipynb"
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]}), nbformat.v4.new_code_cell("")]
+    nbformat.write(nb, trivial)
+    targets = eu_regions()
+    params = {"index_dir": str(real_index.resolve()), "workshops_dir": str(work / "none"), "generated_on": "bench"}
+    figures = []
+    for workers in worker_counts:
+        out = work / f"eu-{workers}"
+        render_many(trivial, [RenderJob(f"warm-{i}", {}) for i in range(workers)], out, workers=workers)
+        floor = _timed(lambda out=out, workers=workers: render_many(
+            trivial, [RenderJob(f"t{i}", {}) for i in range(len(targets))], out, workers=workers), 1)[0]
+        batch = _timed(lambda out=out, workers=workers: render_many(
+            notebook, [RenderJob(r.slug, {**params, "region": r.slug}) for r in targets], out, workers=workers), 1)[0]
+        figures.append(Measure(f"floor: {len(targets)} trivial notebooks, {workers} workers", floor, "s"))
+        figures.append(Measure(f"EU batch, {len(targets)} reports, {workers} workers", batch, "s", floor, 1.5))
+        shutil.rmtree(out, ignore_errors=True)
     return figures
 
 

@@ -703,12 +703,14 @@ def export(fmt: str, out_file: Path | None, region: str | None, theme: str | Non
 @click.option("--reps", type=click.IntRange(min=1), default=None,
               help="Repetitions per figure (default 3; 2 with --quick).")
 @click.option("--no-reports", is_flag=True, help="Skip the report figures (no kernels started).")
+@click.option("--eu", "eu_workers", default="", help="Also time the EU batch (every region's report) against "
+              "as many trivial notebooks, for these numbers of workers, e.g. 1,2,4 (several minutes each).")
 @click.option("--json", "json_file", type=click.Path(dir_okay=False, path_type=Path), help="Write every figure here.")
 @click.option("--check", is_flag=True, help="Exit 1 when a figure misses its target.")
 @practices_option
 @handle_errors
-def bench(quick: bool, sizes: str, reps: int | None, no_reports: bool, json_file: Path | None, check: bool,
-          practices: Path) -> None:
+def bench(quick: bool, sizes: str, reps: int | None, no_reports: bool, eu_workers: str, json_file: Path | None,
+          check: bool, practices: Path) -> None:
     """Measure index build, incremental re-index, queries and reports against floors from the same run."""
     from kb.bench import dump, misses, run, table
 
@@ -720,8 +722,12 @@ def bench(quick: bool, sizes: str, reps: int | None, no_reports: bool, json_file
         chosen = [1000]
     if not chosen or min(chosen) < 10:
         raise click.BadParameter("each size must be at least 10")
+    try:
+        eu = tuple(int(x) for x in eu_workers.split(",") if x.strip())
+    except ValueError:
+        raise click.BadParameter(f"--eu takes numbers of workers separated by commas, not {eu_workers!r}") from None
     result = run(practices, chosen, reps or (2 if quick else 3), reports=not no_reports,
-                 progress=lambda msg: click.echo(f"measuring {msg} ...", err=True))
+                 progress=lambda msg: click.echo(f"measuring {msg} ...", err=True), eu_workers=eu)
     click.echo(table(result))
     if json_file:
         dump(result, json_file)
