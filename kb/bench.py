@@ -310,19 +310,27 @@ def run(practices: Path, sizes: list[int], reps: int = 3, reports: bool = True, 
     }
 
 
-def _measure_reports(real_index: Path, work: Path, reps: int, workers: int) -> list[Measure]:
+def _batch_inputs(real_index: Path, work: Path) -> tuple[Path, Path, dict[str, str]]:
+    """The report notebook, a trivial notebook (the floor: start a kernel, run an empty cell,
+    export HTML) written under `work`, and the report parameters for `real_index`."""
     import nbformat
 
+    trivial = work / "trivial.ipynb"
+    if not trivial.exists():
+        nb = nbformat.v4.new_notebook()
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        nb.cells = [nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]}),
+                    nbformat.v4.new_code_cell("")]
+        nbformat.write(nb, trivial)
+    params = {"index_dir": str(real_index.resolve()), "workshops_dir": str(work / "none"), "generated_on": "bench"}
+    return Path("notebooks/region_report.ipynb").resolve(), trivial, params
+
+
+def _measure_reports(real_index: Path, work: Path, reps: int, workers: int) -> list[Measure]:
     from kb.notebooks import RenderJob, render_many, render_one
 
-    notebook = Path("notebooks/region_report.ipynb").resolve()
-    trivial = work / "trivial.ipynb"
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nb.cells = [nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]}), nbformat.v4.new_code_cell("")]
-    nbformat.write(nb, trivial)
+    notebook, trivial, params = _batch_inputs(real_index, work)
     out = work / "reports"
-    params = {"index_dir": str(real_index.resolve()), "workshops_dir": str(work / "none"), "generated_on": "bench"}
     render_one(trivial, RenderJob("warm", {}), out)
     render_one(notebook, RenderJob("warm-report", {**params, "region": "saxony"}), out)
     # The first parallel batch starts the worker pool's forkserver (imports papermill and
@@ -350,19 +358,11 @@ def _measure_reports(real_index: Path, work: Path, reps: int, workers: int) -> l
 def measure_eu_batch(real_index: Path, work: Path, worker_counts: tuple[int, ...] = (1, 2, 4)) -> list[Measure]:
     """The EU batch (`kb report --eu`: every NUTS 2 region with figures and the pilots) against
     the floor of as many trivial notebooks on the same workers, for each number of workers."""
-    import nbformat
-
     from kb.notebooks import RenderJob, render_many
     from kb.reports.batch import eu_regions
 
-    notebook = Path("notebooks/region_report.ipynb").resolve()
-    trivial = work / "trivial-eu.ipynb"
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nb.cells = [nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]}), nbformat.v4.new_code_cell("")]
-    nbformat.write(nb, trivial)
+    notebook, trivial, params = _batch_inputs(real_index, work)
     targets = eu_regions()
-    params = {"index_dir": str(real_index.resolve()), "workshops_dir": str(work / "none"), "generated_on": "bench"}
     figures = []
     for workers in worker_counts:
         out = work / f"eu-{workers}"
