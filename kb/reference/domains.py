@@ -25,8 +25,9 @@ def _domains(text: str) -> set[str]:
     return {d["slug"] for d in s3_domains() if any(f" {' '.join(words(w))} " in folded for w in d["words"])}
 
 
-def region_domains(slug: str) -> set[str]:
+@lru_cache(maxsize=512)
+def region_domains(slug: str) -> frozenset[str]:
     """The S3 domains of a region with a profile (the pilots); empty for the others."""
     row = profiles().get(slug, {})
     text = " ".join(str(x) for x in [*(row.get("key_sectors") or []), *(row.get("s3_priority_domains") or [])])
-    return _domains(text)
+    return frozenset(_domains(text))

@@ -75,12 +75,13 @@ def _closeness(region: Region, other: Region) -> tuple[float, float | None]:
     return max(0.0, CLOSENESS * (1 - distance / 0.5)), distance
 
 
-def _stronger(weak: list[Weakness], region: Region, other: Region) -> list[str]:
-    """The region's weak indicators on which `other` does clearly better, in words."""
+def _stronger(weak: list[Weakness], mine_by_indicator: dict[str, Any], other: Region) -> list[str]:
+    """The region's weak indicators on which `other` does clearly better, in words
+    (`mine_by_indicator`: the region's own figures of those indicators)."""
     out = []
     for w in weak:
         ind = indicators()[w.indicator]
-        mine, theirs = figure(region, w.indicator), figure(other, w.indicator)
+        mine, theirs = mine_by_indicator[w.indicator], figure(other, w.indicator)
         if mine.value is None or theirs.value is None or (mine.year and theirs.year and theirs.year < mine.year - 5):
             continue  # no figure, or one too old to compare with
         better = theirs.value < mine.value if ind.better == "lower" else theirs.value > mine.value
@@ -127,6 +128,7 @@ def rank_partners(region: Region, documents: list[PracticeSummary], theme: str |
             for slug in doc.regions:
                 by_region.setdefault(slug, []).append(doc)
     open_to = open_networks(region)
+    mine_figures = {w.indicator: figure(region, w.indicator) for w in weak}
     mine = region_domains(region.slug)
     labels = {d["slug"]: d["label"] for d in s3_domains()}
     own_codes = set(region.all_codes())
@@ -138,7 +140,7 @@ def rank_partners(region: Region, documents: list[PracticeSummary], theme: str |
         if theme and not docs:
             continue
         close, distance = _closeness(region, other)
-        stronger = _stronger(weak, region, other)
+        stronger = _stronger(weak, mine_figures, other)
         channels = {name: pair for name, pair in shared(region.slug, slug).items() if pair[0].network in open_to}
         domains = sorted(mine & region_domains(slug))
         # Capped parts, so that a region the knowledge base knows well (a pilot: many records,
